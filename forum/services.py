@@ -44,9 +44,7 @@ def post_comment(
     )
 
 
-def _move(
-    comment: Comment, *, by, allowed_from: set[str], to: str, reason: str = ""
-) -> Comment:
+def _move(comment: Comment, *, by, allowed_from: set[str], to: str, reason: str = "") -> Comment:
     if comment.status not in allowed_from:
         raise InvalidTransition(
             f"Cannot move a {comment.get_status_display().lower()} comment to {to}."
@@ -61,9 +59,7 @@ def _move(
 
 def approve(comment: Comment, *, by) -> Comment:
     """Publish a comment that was waiting in the queue."""
-    return _move(
-        comment, by=by, allowed_from={Comment.Status.PENDING}, to=Comment.Status.PUBLISHED
-    )
+    return _move(comment, by=by, allowed_from={Comment.Status.PENDING}, to=Comment.Status.PUBLISHED)
 
 
 def mark_spam(comment: Comment, *, by, reason: str = "marked as spam by a moderator") -> Comment:

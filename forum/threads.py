@@ -26,9 +26,7 @@ class ThreadView:
 def thread_for_reader(thread: Thread, user) -> ThreadView:
     """One query, whatever the size of the thread."""
     max_depth = settings.FORUM_MAX_THREAD_DEPTH
-    visible = list(
-        Comment.objects.visible_to(user).filter(thread=thread).select_related("author")
-    )
+    visible = list(Comment.objects.visible_to(user).filter(thread=thread).select_related("author"))
     visible_ids = {comment.pk for comment in visible}
     roots = []
     replies = defaultdict(list)

@@ -5,32 +5,77 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Article',
+            name="Article",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=300)),
-                ('slug', models.SlugField(max_length=300, unique=True)),
-                ('standfirst', models.TextField(blank=True, help_text='A short summary shown under the title.')),
-                ('body', models.TextField(help_text='The story. Separate paragraphs with a blank line.')),
-                ('image_alt', models.CharField(blank=True, help_text="What the story's photo shows, for readers who cannot see it.", max_length=300, verbose_name='image description')),
-                ('image_caption', models.CharField(blank=True, max_length=500)),
-                ('credit', models.CharField(blank=True, help_text='Who wrote or supplied it.', max_length=300, verbose_name='credit or source')),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('published', 'Published')], default='draft', max_length=10)),
-                ('published_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='publication time')),
-                ('source_note', models.TextField(blank=True, help_text='Internal: where this story came from and what was assumed when importing it. Never shown to readers.')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=300)),
+                ("slug", models.SlugField(max_length=300, unique=True)),
+                (
+                    "standfirst",
+                    models.TextField(
+                        blank=True, help_text="A short summary shown under the title."
+                    ),
+                ),
+                (
+                    "body",
+                    models.TextField(help_text="The story. Separate paragraphs with a blank line."),
+                ),
+                (
+                    "image_alt",
+                    models.CharField(
+                        blank=True,
+                        help_text="What the story's photo shows, for readers who cannot see it.",
+                        max_length=300,
+                        verbose_name="image description",
+                    ),
+                ),
+                ("image_caption", models.CharField(blank=True, max_length=500)),
+                (
+                    "credit",
+                    models.CharField(
+                        blank=True,
+                        help_text="Who wrote or supplied it.",
+                        max_length=300,
+                        verbose_name="credit or source",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("draft", "Draft"), ("published", "Published")],
+                        default="draft",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "published_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="publication time"
+                    ),
+                ),
+                (
+                    "source_note",
+                    models.TextField(
+                        blank=True,
+                        help_text="Internal: where this story came from and what was assumed when importing it. Never shown to readers.",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'ordering': ['-published_at', '-id'],
+                "ordering": ["-published_at", "-id"],
             },
         ),
     ]

@@ -1,0 +1,57 @@
+import pytest
+
+from forum import services
+from forum.models import Comment
+
+from .factories import ArticleFactory, CommentFactory, ModeratorFactory, UserFactory
+
+
+@pytest.fixture
+def reader(db):
+    """A signed-up reader with no comments yet."""
+    return UserFactory(username="reader", display_name="Rita Reader")
+
+
+@pytest.fixture
+def trusted_reader(db):
+    """A reader who already has a published comment, so their next one is published."""
+    user = UserFactory(username="trusted", display_name="Tom Trusted")
+    CommentFactory(author=user)
+    return user
+
+
+@pytest.fixture
+def moderator(db):
+    return ModeratorFactory(username="mod", display_name="Mo Moderator")
+
+
+@pytest.fixture
+def article(db):
+    return ArticleFactory(title="Harbour reopens after storm", slug="harbour-reopens")
+
+
+@pytest.fixture
+def open_thread(article):
+    return article.thread
+
+
+@pytest.fixture
+def closed_thread(db, moderator):
+    article = ArticleFactory(title="An old story", slug="an-old-story")
+    return services.close_thread(article.thread, by=moderator, message="Archived after a year.")
+
+
+@pytest.fixture
+def published_comment(open_thread, trusted_reader):
+    return CommentFactory(thread=open_thread, author=trusted_reader, body="The first word.")
+
+
+@pytest.fixture
+def pending_comment(open_thread):
+    return CommentFactory(
+        thread=open_thread,
+        author=UserFactory(username="newcomer", display_name="Nina Newcomer"),
+        body="Hello, first time here.",
+        status=Comment.Status.PENDING,
+        reason="first comment",
+    )

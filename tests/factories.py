@@ -1,0 +1,58 @@
+import factory
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.utils import timezone
+
+from articles.models import Article
+from forum.models import Comment, Thread
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"reader{n}")
+    display_name = factory.Faker("name")
+    email = factory.LazyAttribute(lambda user: f"{user.username}@example.org")
+    password = factory.django.Password("correct horse battery staple")
+
+
+class ModeratorFactory(UserFactory):
+    username = factory.Sequence(lambda n: f"moderator{n}")
+    is_staff = True
+
+    @factory.post_generation
+    def moderators_group(self, create, extracted, **kwargs):
+        if create:
+            self.groups.add(Group.objects.get(name="Moderators"))
+
+
+class ArticleFactory(factory.django.DjangoModelFactory):
+    """A published article; its open thread is created with it."""
+
+    class Meta:
+        model = Article
+
+    title = factory.Faker("sentence", nb_words=6)
+    slug = factory.Sequence(lambda n: f"story-{n}")
+    body = factory.Faker("text", max_nb_chars=800)
+    status = Article.Status.PUBLISHED
+    published_at = factory.LazyFunction(lambda: timezone.now() - timezone.timedelta(hours=1))
+
+
+class CommentFactory(factory.django.DjangoModelFactory):
+    """A published comment, stored as is, without the posting rules."""
+
+    class Meta:
+        model = Comment
+
+    thread = factory.LazyFunction(lambda: ArticleFactory().thread)
+    author = factory.SubFactory(UserFactory)
+    body = factory.Faker("paragraph")
+    status = Comment.Status.PUBLISHED
+
+
+def thread_of(article: Article) -> Thread:
+    return Thread.objects.get(article=article)

@@ -1,0 +1,44 @@
+import pytest
+
+from forum.rendering import render_comment_body
+
+
+@pytest.mark.parametrize(
+    ("text", "html"),
+    [
+        ("Plain words.", "<p>Plain words.</p>"),
+        ("One line\nnext line", "<p>One line<br>next line</p>"),
+        ("First paragraph.\n\nSecond.", "<p>First paragraph.</p>\n\n<p>Second.</p>"),
+        ("Windows\r\n\r\nbreaks", "<p>Windows</p>\n\n<p>breaks</p>"),
+        ("“Curly” quotes – kept", "<p>“Curly” quotes – kept</p>"),
+    ],
+)
+def test_paragraphs_and_line_breaks_are_kept(text, html):
+    assert render_comment_body(text) == html
+
+
+def test_html_is_escaped_not_interpreted():
+    html = render_comment_body('<script>alert("x")</script><b>bold</b>')
+
+    assert "<script>" not in html
+    assert "<b>" not in html
+    assert "&lt;script&gt;" in html
+
+
+def test_web_addresses_become_nofollow_ugc_links():
+    html = render_comment_body("See https://example.org/report?id=1 for more.")
+
+    assert '<a href="https://example.org/report?id=1" rel="nofollow ugc">' in html
+
+
+def test_javascript_urls_never_become_links():
+    html = render_comment_body('javascript:alert(1) and <a href="javascript:alert(1)">x</a>')
+
+    assert "<a" not in html
+
+
+def test_email_addresses_are_not_linked():
+    html = render_comment_body("write to editor@example.org")
+
+    assert "mailto:" not in html
+    assert "editor@example.org" in html
