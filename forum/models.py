@@ -175,11 +175,11 @@ class Comment(models.Model):
     def __str__(self):
         return f"{self.author_display_name}: {self.excerpt}"
 
-    def natural_key(self):
-        return (self.source_id,)
-
     def get_absolute_url(self):
         return f"{reverse('articles:detail', args=[self.thread.article.slug])}#comment-{self.pk}"
+
+    def natural_key(self):
+        return (self.source_id,)
 
     @property
     def author_display_name(self) -> str:

@@ -49,7 +49,7 @@ def test_superuser_comment_is_published_at_once(open_thread):
 
 
 def test_comment_on_closed_thread_is_refused_and_nothing_stored(closed_thread, trusted_reader):
-    with pytest.raises(moderation.CommentRefused, match="Comments are closed.") as refusal:
+    with pytest.raises(moderation.CommentRefused, match=r"Comments are closed\.") as refusal:
         services.post_comment(thread=closed_thread, author=trusted_reader, body="Late")
 
     assert refusal.value.status_code == 403
