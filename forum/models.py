@@ -23,10 +23,6 @@ class User(AbstractUser):
     def public_name(self) -> str:
         return self.display_name or self.username
 
-    @property
-    def is_moderator(self) -> bool:
-        return self.has_perm("forum.moderate_comment")
-
 
 class ThreadManager(models.Manager):
     def get_by_natural_key(self, article_slug):
