@@ -3,7 +3,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import UserCreationForm
 
-from .models import Comment
+from .models import Comment, Report
 
 
 class CommentForm(forms.Form):
@@ -18,6 +18,9 @@ class CommentForm(forms.Form):
         },
     )
     parent = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    follow = forms.BooleanField(
+        label="Mail me when someone replies in this discussion", required=False
+    )
 
     def __init__(self, *args, thread, **kwargs):
         self.thread = thread
@@ -39,6 +42,24 @@ class CommentForm(forms.Form):
                 "It may have been removed; you can still post a new comment."
             )
         return parent
+
+
+class EditCommentForm(forms.Form):
+    body = CommentForm.base_fields["body"]
+
+
+class ReportForm(forms.ModelForm):
+    class Meta:
+        model = Report
+        fields = ("reason", "details")
+        widgets = {"reason": forms.RadioSelect, "details": forms.Textarea(attrs={"rows": 3})}
+        labels = {"reason": "What is wrong with this comment?", "details": "Anything to add?"}
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("reason") == Report.Reason.OTHER and not cleaned.get("details", "").strip():
+            self.add_error("details", "Please say what is wrong with the comment.")
+        return cleaned
 
 
 class SignUpForm(UserCreationForm):

@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
@@ -19,9 +21,37 @@ class User(AbstractUser):
         help_text="The name shown with your comments. Your username is used if this is empty.",
     )
 
+    # What moderators decided about this reader (forum/moderation.py applies it).
+    premoderated = models.BooleanField(
+        "pre-moderated",
+        default=False,
+        help_text="Hold every comment by this user for a moderator.",
+    )
+    suspended_until = models.DateTimeField(
+        null=True, blank=True, help_text="The user may not comment until this time."
+    )
+    banned = models.BooleanField(default=False, help_text="The user may not comment at all.")
+    moderator_note = models.TextField(
+        blank=True, help_text="For moderators only: why the user is restricted."
+    )
+    # Which mails the user wants; each mail's unsubscribe link turns its kind off.
+    mail_on_reply = models.BooleanField("mail me replies to my comments", default=True)
+    mail_on_decision = models.BooleanField(
+        "mail me when a moderator decides on my comment", default=True
+    )
+    mail_on_queue = models.BooleanField(
+        "mail me when comments wait for moderation (moderators)", default=True
+    )
+
+    class Meta(AbstractUser.Meta):
+        permissions = [("moderate_user", "Can pre-moderate, suspend and ban users")]
+
     @property
     def public_name(self) -> str:
         return self.display_name or self.username
+
+    def is_suspended(self, now=None) -> bool:
+        return self.suspended_until is not None and self.suspended_until > (now or timezone.now())
 
 
 class ThreadManager(models.Manager):
@@ -52,6 +82,10 @@ class Thread(models.Model):
     closing_message = models.CharField(
         max_length=500, blank=True, help_text="Shown to readers under “Comments are closed.”"
     )
+    keep_open = models.BooleanField(
+        default=False,
+        help_text="Stay open even when comments close automatically on older articles.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = ThreadManager()
@@ -68,8 +102,18 @@ class Thread(models.Model):
     natural_key.dependencies = ["articles.article"]
 
     @property
+    def closes_automatically_at(self):
+        """When comments close by themselves, if the site closes old threads (WordPress's
+        "close comments on articles older than N days") and this one is not kept open."""
+        days = settings.FORUM_AUTO_CLOSE_DAYS
+        if not days or self.keep_open:
+            return None
+        return self.article.published_at + timedelta(days=days)
+
+    @property
     def is_open(self) -> bool:
-        return self.status == self.Status.OPEN
+        closes_at = self.closes_automatically_at
+        return self.status == self.Status.OPEN and (closes_at is None or timezone.now() < closes_at)
 
 
 class CommentQuerySet(models.QuerySet):
@@ -92,6 +136,24 @@ class CommentQuerySet(models.QuerySet):
 class CommentManager(models.Manager.from_queryset(CommentQuerySet)):
     def get_by_natural_key(self, source_id):
         return self.get(source_id=source_id)
+
+
+class ReasonCode(models.TextChoices):
+    """Why a comment is held or rejected: set by a rule in forum/moderation.py or by a
+    moderator. The author is told the label."""
+
+    FIRST_COMMENT = "first_comment", "first comment"
+    LINKS = "links", "too many links"
+    HELD_WORD = "held_word", "held word"
+    DISALLOWED_WORD = "disallowed_word", "disallowed word"
+    PREMODERATED = "premoderated", "author is pre-moderated"
+    MANUAL_APPROVAL = "manual_approval", "all comments are approved by hand"
+    REPORTED = "reported", "reported by readers"
+    SPAM = "spam", "spam"
+    OFF_TOPIC = "off_topic", "off-topic"
+    ABUSE = "abuse", "abusive or a personal attack"
+    PRIVACY = "privacy", "shares personal information"
+    OTHER = "other", "against the house rules"
 
 
 class Comment(models.Model):
@@ -119,13 +181,22 @@ class Comment(models.Model):
     )
     body = models.TextField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    reason_code = models.CharField(
+        max_length=30,
+        choices=ReasonCode.choices,
+        blank=True,
+        help_text="Which rule or decision held or rejected the comment. Blank when published.",
+    )
     reason = models.CharField(
-        max_length=200,
+        max_length=300,
         blank=True,
         help_text="Why the comment is held or rejected, in plain words. Blank when published.",
     )
     created_at = models.DateTimeField(default=timezone.now)
     edited_at = models.DateTimeField(null=True, blank=True)
+    # Set when the author deletes the comment. Moderators still see what it said; readers
+    # see "[comment deleted]" if it has replies, and nothing otherwise.
+    deleted_at = models.DateTimeField(null=True, blank=True)
     # The last moderator decision on the comment; empty if none was made.
     moderated_at = models.DateTimeField(null=True, blank=True)
     moderated_by = models.ForeignKey(
@@ -160,7 +231,7 @@ class Comment(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=~Q(status="published") | Q(reason=""),
+                condition=~Q(status="published") | Q(reason="", reason_code=""),
                 name="comment_published_has_no_reason",
             ),
             models.UniqueConstraint(
@@ -186,3 +257,156 @@ class Comment(models.Model):
     @property
     def excerpt(self) -> str:
         return Truncator(" ".join(self.body.split())).chars(80)
+
+
+class CommentRevision(models.Model):
+    """An earlier text of an edited comment, kept for moderators."""
+
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="revisions")
+    body = models.TextField()
+    written_at = models.DateTimeField(help_text="When this text was posted or last edited.")
+
+    class Meta:
+        ordering = ["comment", "written_at", "id"]
+
+    def __str__(self):
+        return f"Earlier text of comment {self.comment_id}"
+
+
+class Report(models.Model):
+    """A reader's report that a comment breaks the rules."""
+
+    class Reason(models.TextChoices):
+        SPAM = "spam", "Spam"
+        ABUSE = "abuse", "Abusive or a personal attack"
+        OFF_TOPIC = "off_topic", "Off-topic"
+        OTHER = "other", "Something else"
+
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="reports")
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reports"
+    )
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+    details = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    # Set when a moderator decides on the reported comment.
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["comment", "reporter"], name="report_once_per_reader_per_comment"
+            )
+        ]
+        indexes = [models.Index(fields=["resolved_at", "comment"], name="report_open")]
+
+    def __str__(self):
+        return f"{self.get_reason_display()} report on comment {self.comment_id}"
+
+
+class ModerationWord(models.Model):
+    """A word or phrase that holds or rejects comments that contain it."""
+
+    class Kind(models.TextChoices):
+        HOLD = "hold", "Hold for moderation"
+        DISALLOW = "disallow", "Disallow (mark as spam)"
+
+    phrase = models.CharField(
+        max_length=100,
+        help_text="A word or phrase; matched as whole words, ignoring case and accents "
+        "written in compatible forms.",
+    )
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+
+    class Meta:
+        ordering = ["kind", "phrase"]
+        constraints = [
+            models.UniqueConstraint(fields=["phrase", "kind"], name="moderation_word_unique")
+        ]
+
+    def __str__(self):
+        return self.phrase
+
+
+class SiteSettings(models.Model):
+    """Forum-wide switches that moderators flip in the admin. There is one row."""
+
+    read_only = models.BooleanField(
+        default=False, help_text="Nobody can post, reply or edit anywhere on the site."
+    )
+    approve_all_manually = models.BooleanField(
+        "approve every comment by hand",
+        default=False,
+        help_text="Hold every reader's comment for a moderator.",
+    )
+    # When moderators were last mailed about the queue (mails are batched).
+    moderators_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "site settings"
+
+    def __str__(self):
+        return "Site settings"
+
+    @classmethod
+    def load(cls) -> "SiteSettings":
+        """The settings in force; the defaults until a moderator first saves them."""
+        return cls.objects.filter(pk=1).first() or cls(pk=1)
+
+
+class Subscription(models.Model):
+    """A reader who wants a mail when a reply is published in a thread."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="subscriptions"
+    )
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="subscriptions")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "thread"], name="subscription_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.user} follows {self.thread}"
+
+
+class ModerationEvent(models.Model):
+    """The audit log: one row for every moderation decision. Never edited or deleted."""
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Who did it; empty for the forum's own rules.",
+    )
+    action = models.CharField(max_length=40)
+    comment = models.ForeignKey(
+        Comment, on_delete=models.SET_NULL, null=True, blank=True, related_name="events"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="moderation_events",
+        help_text="The user the action was about, if any.",
+    )
+    thread = models.ForeignKey(
+        Thread, on_delete=models.SET_NULL, null=True, blank=True, related_name="events"
+    )
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20, blank=True)
+    reason = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        who = self.actor or "the forum"
+        return f"{who}: {self.action}"

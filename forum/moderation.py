@@ -1,25 +1,68 @@
 """The forum's rules: who may post where, and which comments wait for a moderator.
 
-Read this module to know how the forum behaves. The services in ``services.py``
-apply these rules; views, admin actions and commands go through the services.
+Read this module to know how the forum behaves. Every new or edited comment goes through
+the checks below, in order. Each check that fires gives an outcome, a reason code and a
+sentence; the strongest outcome wins (refuse > spam > hold > publish) and its reasons
+are stored on the comment, so that every hold explains itself.
 
-The rules today:
+Refused (nothing is stored, the reader sees the message):
 
-1. A closed thread takes no new comments or replies: "Comments are closed."
-2. A reply must answer a published comment of the same thread.
-3. Moderators' comments are published at once.
-4. A reader who already has a published comment is trusted: published at once.
-5. Anyone else's first comment is held for a moderator, reason "first comment"
-   (WordPress's "comment author must have a previously approved comment").
+1. The thread is closed, closed itself after FORUM_AUTO_CLOSE_DAYS, or the whole site is
+   read-only: "Comments are closed."
+2. The author is banned, or suspended until a time.
+3. Flood: the author posted less than FORUM_FLOOD_SECONDS ago (HTTP 429).
+4. Duplicate: the author already said the same thing in the same place (HTTP 409).
+5. A reply must answer a published comment of the same thread.
+
+Moderators and superusers skip the rest: their comments are published at once.
+
+6. A disallowed word or phrase (edited in the admin): marked as spam.
+7. A moderation word or phrase: held.
+8. FORUM_HOLD_LINKS links or more: held.
+9. The author has no published comment yet: held, "first comment" (WordPress's
+   "comment author must have a previously approved comment").
+10. A moderator put the author on pre-moderation: held.
+11. The site approves every comment by hand: held.
+
+Words and phrases match whole words, ignoring case in any script, after Unicode NFKC
+normalisation: "press" does not match "WordPress", "ДУРАК" matches "дурак".
+
+Readers' reports: FORUM_REPORTS_TO_HIDE reports from distinct readers hide a published
+comment until a moderator looks at it, reason "reported".
 """
 
-from dataclasses import dataclass
+import re
+import unicodedata
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from enum import IntEnum
 
-from .models import Comment, Thread
+from django.conf import settings
+from django.utils import timezone
+from django.utils.formats import date_format
+
+from .models import Comment, ModerationWord, ReasonCode, SiteSettings, Thread
 
 COMMENTS_CLOSED = "Comments are closed."
 PARENT_UNAVAILABLE = "The comment you are replying to is not available."
-FIRST_COMMENT = "first comment"
+FLOOD = "You are posting comments too quickly. Slow down."
+DUPLICATE = "Duplicate comment detected; it looks as though you’ve already said that!"
+BANNED = "You have been banned from commenting."
+
+
+class Outcome(IntEnum):
+    PUBLISH = 0
+    HOLD = 1
+    SPAM = 2
+    REFUSE = 3
+
+
+OUTCOME_STATUS = {
+    Outcome.PUBLISH: Comment.Status.PUBLISHED,
+    Outcome.HOLD: Comment.Status.PENDING,
+    Outcome.SPAM: Comment.Status.SPAM,
+}
 
 
 class CommentRefused(Exception):
@@ -35,32 +78,231 @@ class CommentRefused(Exception):
 
 
 @dataclass(frozen=True)
-class Verdict:
-    """What happens to a comment that is let in."""
+class Finding:
+    """One rule that fired."""
 
-    status: str
-    reason: str = ""
+    outcome: Outcome
+    code: str
+    sentence: str
+    status_code: int = 403  # for refusals: the HTTP status to answer with
+
+
+@dataclass
+class Verdict:
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def outcome(self) -> Outcome:
+        return max((f.outcome for f in self.findings), default=Outcome.PUBLISH)
+
+    @property
+    def deciding(self) -> list[Finding]:
+        return [f for f in self.findings if f.outcome == self.outcome]
+
+    @property
+    def status(self) -> str:
+        return OUTCOME_STATUS[self.outcome]
+
+    @property
+    def reason_code(self) -> str:
+        return self.deciding[0].code if self.findings else ""
+
+    @property
+    def reason(self) -> str:
+        return "; ".join(f.sentence for f in self.deciding)
+
+    def raise_if_refused(self) -> None:
+        if self.outcome == Outcome.REFUSE:
+            first = self.deciding[0]
+            raise CommentRefused(first.sentence, status_code=first.status_code)
+
+
+@dataclass
+class Submission:
+    """A comment about to be stored: new, or the new text of an edited one."""
+
+    author: object
+    thread: Thread
+    body: str
+    parent: Comment | None = None
+    editing: Comment | None = None
+    site: SiteSettings | None = None
+    now: object = None
+
+    def __post_init__(self):
+        self.site = self.site or SiteSettings.load()
+        self.now = self.now or timezone.now()
 
 
 def is_moderator(user) -> bool:
     return user.is_active and user.has_perm("forum.moderate_comment")
 
 
-def check_thread_accepts_comments(thread: Thread) -> None:
-    if not thread.is_open:
-        raise CommentRefused(COMMENTS_CLOSED)
+# The words matcher
 
 
-def check_parent(*, thread: Thread, parent: Comment | None) -> None:
-    if parent is None:
-        return
-    if parent.thread_id != thread.pk or parent.status != Comment.Status.PUBLISHED:
-        raise CommentRefused(PARENT_UNAVAILABLE, status_code=400)
+def normalise(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).casefold()
 
 
-def verdict_for_new_comment(*, author) -> Verdict:
-    if is_moderator(author):
-        return Verdict(Comment.Status.PUBLISHED)
-    if Comment.objects.published().filter(author=author).exists():
-        return Verdict(Comment.Status.PUBLISHED)
-    return Verdict(Comment.Status.PENDING, FIRST_COMMENT)
+def phrase_pattern(phrase: str) -> re.Pattern:
+    """Whole words only: not preceded or followed by a letter or digit of any script."""
+    words = normalise(phrase).split()
+    return re.compile(r"(?<!\w)" + r"\s+".join(map(re.escape, words)) + r"(?!\w)")
+
+
+def find_phrase(text: str, phrases: Iterable[str]) -> str | None:
+    """The first phrase that occurs in ``text`` as whole words, or None."""
+    normalised = normalise(text)
+    for phrase in phrases:
+        if phrase.strip() and phrase_pattern(phrase).search(normalised):
+            return phrase
+    return None
+
+
+LINK = re.compile(r"\b(?:https?://|www\.)\S+", re.IGNORECASE)
+
+
+def count_links(text: str) -> int:
+    return len(LINK.findall(text))
+
+
+def fold_whitespace(text: str) -> str:
+    return " ".join(text.split())
+
+
+# The checks, in order. Each returns a Finding when it fires, None otherwise.
+
+
+def check_closed(s: Submission) -> Finding | None:
+    if s.site.read_only or not s.thread.is_open:
+        return Finding(Outcome.REFUSE, "closed", COMMENTS_CLOSED)
+    return None
+
+
+def check_banned_or_suspended(s: Submission) -> Finding | None:
+    if s.author.banned:
+        return Finding(Outcome.REFUSE, "banned", BANNED)
+    if s.author.is_suspended(s.now):
+        until = date_format(timezone.localtime(s.author.suspended_until), "DATETIME_FORMAT")
+        return Finding(Outcome.REFUSE, "suspended", f"You cannot comment until {until}.")
+    return None
+
+
+def check_flood(s: Submission) -> Finding | None:
+    if s.editing or is_moderator(s.author):
+        return None
+    since = s.now - timedelta(seconds=settings.FORUM_FLOOD_SECONDS)
+    if Comment.objects.filter(author=s.author, created_at__gt=since).exists():
+        return Finding(Outcome.REFUSE, "flood", FLOOD, status_code=429)
+    return None
+
+
+def check_duplicate(s: Submission) -> Finding | None:
+    earlier = (
+        Comment.objects.filter(author=s.author, thread=s.thread, parent=s.parent)
+        .exclude(status=Comment.Status.REMOVED)
+        .filter(deleted_at__isnull=True)
+    )
+    if s.editing:
+        earlier = earlier.exclude(pk=s.editing.pk)
+    text = fold_whitespace(s.body)
+    if any(fold_whitespace(body) == text for body in earlier.values_list("body", flat=True)):
+        return Finding(Outcome.REFUSE, "duplicate", DUPLICATE, status_code=409)
+    return None
+
+
+def check_parent(s: Submission) -> Finding | None:
+    parent = s.parent
+    if parent is not None and (
+        parent.thread_id != s.thread.pk
+        or parent.status != Comment.Status.PUBLISHED
+        or parent.deleted_at is not None
+    ):
+        return Finding(Outcome.REFUSE, "parent", PARENT_UNAVAILABLE, status_code=400)
+    return None
+
+
+def check_words(s: Submission) -> list[Finding]:
+    words = ModerationWord.objects.values_list("kind", "phrase")
+    disallowed = [phrase for kind, phrase in words if kind == ModerationWord.Kind.DISALLOW]
+    held = [phrase for kind, phrase in words if kind == ModerationWord.Kind.HOLD]
+    findings = []
+    if phrase := find_phrase(s.body, disallowed):
+        findings.append(
+            Finding(Outcome.SPAM, ReasonCode.DISALLOWED_WORD, f"disallowed word: {phrase}")
+        )
+    if phrase := find_phrase(s.body, held):
+        findings.append(Finding(Outcome.HOLD, ReasonCode.HELD_WORD, f"held word: {phrase}"))
+    return findings
+
+
+def check_links(s: Submission) -> Finding | None:
+    links = count_links(s.body)
+    if links >= settings.FORUM_HOLD_LINKS:
+        return Finding(Outcome.HOLD, ReasonCode.LINKS, f"{links} links")
+    return None
+
+
+def check_first_comment(s: Submission) -> Finding | None:
+    if not Comment.objects.published().filter(author=s.author).exists():
+        return Finding(Outcome.HOLD, ReasonCode.FIRST_COMMENT, "first comment")
+    return None
+
+
+def check_premoderated(s: Submission) -> Finding | None:
+    if s.author.premoderated:
+        return Finding(Outcome.HOLD, ReasonCode.PREMODERATED, "author is pre-moderated")
+    return None
+
+
+def check_manual_approval(s: Submission) -> Finding | None:
+    if s.site.approve_all_manually:
+        return Finding(
+            Outcome.HOLD, ReasonCode.MANUAL_APPROVAL, "all comments are approved by hand"
+        )
+    return None
+
+
+REFUSALS: list[Callable] = [
+    check_closed,
+    check_banned_or_suspended,
+    check_flood,
+    check_duplicate,
+    check_parent,
+]
+HOLDS_AND_SPAM: list[Callable] = [
+    check_words,
+    check_links,
+    check_first_comment,
+    check_premoderated,
+    check_manual_approval,
+]
+
+
+def review(submission: Submission) -> Verdict:
+    """Run every check and say what happens to the comment. Stores nothing."""
+    verdict = Verdict()
+    checks = REFUSALS if is_moderator(submission.author) else REFUSALS + HOLDS_AND_SPAM
+    for check in checks:
+        result = check(submission)
+        if isinstance(result, Finding):
+            verdict.findings.append(result)
+        elif result:
+            verdict.findings.extend(result)
+    return verdict
+
+
+def accepts_comments(thread: Thread, site: SiteSettings | None = None) -> bool:
+    """Whether the page should offer the comment form at all."""
+    site = site or SiteSettings.load()
+    return thread.is_open and not site.read_only
+
+
+def reports_hide_comment(open_reports: int) -> bool:
+    return open_reports >= settings.FORUM_REPORTS_TO_HIDE
+
+
+def edit_window_open(comment: Comment, now=None) -> bool:
+    window = timedelta(minutes=settings.FORUM_EDIT_WINDOW_MINUTES)
+    return (now or timezone.now()) < comment.created_at + window

@@ -1,18 +1,51 @@
-"""Every write the forum makes: posting, moderating, opening and closing threads.
+"""Every write the forum makes: posting, editing, reporting, moderating, restricting users,
+opening and closing threads.
 
-Views, admin actions and management commands call these functions, so that a rule
-holds whichever way a change comes in.
+Views, admin actions and management commands call these functions, so that a rule holds
+whichever way a change comes in. Each one writes the audit log (``ModerationEvent``) and
+sends its mail only once the transaction has committed.
 """
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from . import moderation
-from .models import Comment, Thread
+from . import moderation, notifications
+from .models import (
+    Comment,
+    CommentRevision,
+    ModerationEvent,
+    ReasonCode,
+    Report,
+    SiteSettings,
+    Subscription,
+    Thread,
+)
 
 
 class InvalidTransition(Exception):
     """The comment is not in a state that this moderation action applies to."""
+
+
+class NotAllowed(Exception):
+    """The user may not do this to this comment (not theirs, too late, ...)."""
+
+
+class AlreadyReported(Exception):
+    """This reader has reported this comment before."""
+
+
+def log(action: str, *, actor=None, comment=None, user=None, thread=None, **fields):
+    return ModerationEvent.objects.create(
+        action=action,
+        actor=actor,
+        comment=comment,
+        user=user,
+        thread=thread or (comment.thread if comment else None),
+        **fields,
+    )
+
+
+# Readers
 
 
 @transaction.atomic
@@ -23,76 +56,317 @@ def post_comment(
     body: str,
     parent: Comment | None = None,
     ip_address: str | None = None,
+    follow: bool = False,
 ) -> Comment:
-    """Store a new comment or reply, published or held as the rules decide.
+    """Store a new comment or reply, published, held or marked spam as the rules decide.
 
     Raises ``moderation.CommentRefused`` (and stores nothing) when the rules refuse it.
     """
-    # Lock the thread row so that a comment cannot slip in while a moderator closes it.
-    thread = Thread.objects.select_for_update().get(pk=thread.pk)
-    moderation.check_thread_accepts_comments(thread)
-    moderation.check_parent(thread=thread, parent=parent)
-    verdict = moderation.verdict_for_new_comment(author=author)
-    return Comment.objects.create(
+    # Lock the thread's row and read it afresh, so that a comment cannot slip in while a
+    # moderator closes it, and two posts to one thread (a double click) are checked one
+    # after the other: the second then meets the flood and duplicate rules.
+    thread = Thread.objects.select_for_update().select_related("article").get(pk=thread.pk)
+    verdict = moderation.review(
+        moderation.Submission(author=author, thread=thread, body=body, parent=parent)
+    )
+    verdict.raise_if_refused()
+    comment = Comment.objects.create(
         thread=thread,
         parent=parent,
         author=author,
         body=body,
         status=verdict.status,
+        reason_code=verdict.reason_code,
         reason=verdict.reason,
         ip_address=ip_address,
     )
+    log("post", comment=comment, to_status=comment.status, reason=comment.reason)
+    if follow:
+        Subscription.objects.get_or_create(user=author, thread=thread)
+    _announce(comment)
+    return comment
 
 
-def _move(comment: Comment, *, by, allowed_from: set[str], to: str, reason: str = "") -> Comment:
+@transaction.atomic
+def edit_comment(comment: Comment, *, by, body: str) -> Comment:
+    """Change the text of one's own comment within the edit window; the rules run again
+    and the earlier text is kept for moderators."""
+    comment = (
+        Comment.objects.select_for_update().select_related("thread__article").get(pk=comment.pk)
+    )
+    if comment.author_id != by.pk or comment.deleted_at is not None:
+        raise NotAllowed("You can only edit your own comments.")
+    if comment.status not in (Comment.Status.PUBLISHED, Comment.Status.PENDING):
+        raise NotAllowed("This comment can no longer be edited.")
+    if not moderation.edit_window_open(comment):
+        raise NotAllowed("The time to edit this comment has passed.")
+    verdict = moderation.review(
+        moderation.Submission(
+            author=by, thread=comment.thread, body=body, parent=comment.parent, editing=comment
+        )
+    )
+    verdict.raise_if_refused()
+    CommentRevision.objects.create(
+        comment=comment, body=comment.body, written_at=comment.edited_at or comment.created_at
+    )
+    before = comment.status
+    if before == Comment.Status.PENDING and verdict.outcome == moderation.Outcome.PUBLISH:
+        pass  # editing does not let a held comment skip the queue
+    else:
+        comment.status = verdict.status
+        comment.reason_code = verdict.reason_code
+        comment.reason = verdict.reason
+    comment.body = body
+    comment.edited_at = timezone.now()
+    comment.save(update_fields=["body", "edited_at", "status", "reason_code", "reason"])
+    log(
+        "edit",
+        actor=by,
+        comment=comment,
+        from_status=before,
+        to_status=comment.status,
+        reason=comment.reason,
+    )
+    if before != Comment.Status.PENDING and comment.status == Comment.Status.PENDING:
+        transaction.on_commit(notifications.notify_moderators_of_queue)
+    return comment
+
+
+@transaction.atomic
+def delete_own_comment(comment: Comment, *, by) -> Comment:
+    """The author takes a comment back. Replies keep their place under "[comment deleted]";
+    moderators still see what it said."""
+    if comment.author_id != by.pk:
+        raise NotAllowed("You can only delete your own comments.")
+    if comment.deleted_at is None:
+        comment.deleted_at = timezone.now()
+        comment.save(update_fields=["deleted_at"])
+        log("delete by author", actor=by, comment=comment, from_status=comment.status)
+    return comment
+
+
+@transaction.atomic
+def report_comment(comment: Comment, *, reporter, reason: str, details: str = "") -> Report:
+    """A reader flags a comment. Enough reports from distinct readers hide it for review."""
+    if comment.author_id == reporter.pk:
+        raise NotAllowed("You cannot report your own comment.")
+    try:
+        with transaction.atomic():
+            report = Report.objects.create(
+                comment=comment, reporter=reporter, reason=reason, details=details
+            )
+    except IntegrityError:
+        raise AlreadyReported("You have already reported this comment.") from None
+    log("report", actor=reporter, comment=comment, reason=report.get_reason_display())
+    open_reports = comment.reports.filter(resolved_at__isnull=True).count()
+    if comment.status == Comment.Status.PUBLISHED and moderation.reports_hide_comment(open_reports):
+        _move(
+            comment,
+            by=None,
+            action="hidden after reports",
+            allowed_from={Comment.Status.PUBLISHED},
+            to=Comment.Status.PENDING,
+            reason_code=ReasonCode.REPORTED,
+            reason=f"reported by {open_reports} readers",
+        )
+    transaction.on_commit(notifications.notify_moderators_of_queue)
+    return report
+
+
+def follow_thread(thread: Thread, *, user) -> None:
+    Subscription.objects.get_or_create(user=user, thread=thread)
+
+
+def unfollow_thread(thread: Thread, *, user) -> None:
+    Subscription.objects.filter(user=user, thread=thread).delete()
+
+
+# Moderators: comments
+
+
+def _move(
+    comment: Comment,
+    *,
+    by,
+    action: str,
+    allowed_from: set[str],
+    to: str,
+    reason_code: str = "",
+    reason: str = "",
+) -> Comment:
     if comment.status not in allowed_from:
         raise InvalidTransition(
             f"Cannot move a {comment.get_status_display().lower()} comment to {to}."
         )
+    before = comment.status
     comment.status = to
+    comment.reason_code = reason_code
     comment.reason = reason
     comment.moderated_by = by
     comment.moderated_at = timezone.now()
-    comment.save(update_fields=["status", "reason", "moderated_by", "moderated_at"])
+    comment.save(update_fields=["status", "reason_code", "reason", "moderated_by", "moderated_at"])
+    if by is not None:
+        # A moderator's decision settles the readers' reports.
+        comment.reports.filter(resolved_at__isnull=True).update(resolved_at=comment.moderated_at)
+    log(action, actor=by, comment=comment, from_status=before, to_status=to, reason=reason)
     return comment
 
 
+@transaction.atomic
 def approve(comment: Comment, *, by) -> Comment:
-    """Publish a comment that was waiting in the queue."""
-    return _move(comment, by=by, allowed_from={Comment.Status.PENDING}, to=Comment.Status.PUBLISHED)
+    """Publish a comment that was waiting, or keep a reported one and dismiss its reports."""
+    was_held = comment.status == Comment.Status.PENDING
+    if not was_held and not (
+        comment.status == Comment.Status.PUBLISHED
+        and comment.reports.filter(resolved_at__isnull=True).exists()
+    ):
+        raise InvalidTransition("Only pending or reported comments can be approved.")
+    _move(
+        comment,
+        by=by,
+        action="approve",
+        allowed_from={Comment.Status.PENDING, Comment.Status.PUBLISHED},
+        to=Comment.Status.PUBLISHED,
+    )
+    if was_held:
+        transaction.on_commit(lambda: notifications.notify_author_of_decision(comment))
+        _announce(comment)
+    return comment
 
 
-def mark_spam(comment: Comment, *, by, reason: str = "marked as spam by a moderator") -> Comment:
+@transaction.atomic
+def mark_spam(comment: Comment, *, by) -> Comment:
     return _move(
         comment,
         by=by,
+        action="mark spam",
         allowed_from={Comment.Status.PENDING, Comment.Status.PUBLISHED, Comment.Status.REMOVED},
         to=Comment.Status.SPAM,
-        reason=reason,
+        reason_code=ReasonCode.SPAM,
+        reason="marked as spam by a moderator",
     )
 
 
-def remove(comment: Comment, *, by, reason: str = "removed by a moderator") -> Comment:
+@transaction.atomic
+def remove(comment: Comment, *, by) -> Comment:
     return _move(
         comment,
         by=by,
+        action="remove",
         allowed_from={Comment.Status.PENDING, Comment.Status.PUBLISHED, Comment.Status.SPAM},
         to=Comment.Status.REMOVED,
-        reason=reason,
+        reason_code=ReasonCode.OTHER,
+        reason="removed by a moderator",
     )
 
 
-def restore(comment: Comment, *, by) -> Comment:
-    """Undo a rejection: a comment marked spam or removed is published again."""
-    return _move(
+@transaction.atomic
+def reject(comment: Comment, *, by, reason_code: str) -> Comment:
+    """Remove a comment for a stated reason, and tell its author why."""
+    _move(
         comment,
         by=by,
+        action="reject",
+        allowed_from={Comment.Status.PENDING, Comment.Status.PUBLISHED},
+        to=Comment.Status.REMOVED,
+        reason_code=reason_code,
+        reason=ReasonCode(reason_code).label,
+    )
+    transaction.on_commit(lambda: notifications.notify_author_of_decision(comment))
+    return comment
+
+
+@transaction.atomic
+def remove_with_replies(comment: Comment, *, by) -> list[Comment]:
+    """Remove a comment and every reply under it, however deep."""
+    removed = []
+    level = [comment]
+    while level:
+        for each in level:
+            if each.status != Comment.Status.REMOVED:
+                removed.append(remove(each, by=by))
+        level = list(Comment.objects.filter(parent__in=level))
+    return removed
+
+
+@transaction.atomic
+def restore(comment: Comment, *, by) -> Comment:
+    """Undo a rejection: a comment marked spam or removed is published again."""
+    _move(
+        comment,
+        by=by,
+        action="restore",
         allowed_from={Comment.Status.SPAM, Comment.Status.REMOVED},
         to=Comment.Status.PUBLISHED,
     )
+    _announce(comment)
+    return comment
 
 
-def _set_thread_status(thread: Thread, *, by, status: str, message: str) -> Thread:
+def _announce(comment: Comment) -> None:
+    """After commit: moderators hear of a held comment, followers of a published reply."""
+    if comment.status == Comment.Status.PENDING:
+        transaction.on_commit(notifications.notify_moderators_of_queue)
+    elif comment.status == Comment.Status.PUBLISHED:
+        transaction.on_commit(lambda: notifications.notify_reply_published(comment))
+
+
+# Moderators: users
+
+
+def _restrict(user, *, by, action: str, note: str, **fields):
+    for name, value in fields.items():
+        setattr(user, name, value)
+    if note:
+        user.moderator_note = note
+    user.save(update_fields=[*fields, "moderator_note"])
+    log(action, actor=by, user=user, reason=note)
+    return user
+
+
+@transaction.atomic
+def premoderate(user, *, by, note: str = ""):
+    return _restrict(user, by=by, action="pre-moderate", note=note, premoderated=True)
+
+
+@transaction.atomic
+def end_premoderation(user, *, by, note: str = ""):
+    return _restrict(user, by=by, action="end pre-moderation", note=note, premoderated=False)
+
+
+@transaction.atomic
+def suspend(user, *, by, until, note: str = ""):
+    return _restrict(
+        user,
+        by=by,
+        action=f"suspend until {until:%Y-%m-%d %H:%M}",
+        note=note,
+        suspended_until=until,
+    )
+
+
+@transaction.atomic
+def ban(user, *, by, note: str = "", remove_comments: bool = False):
+    _restrict(user, by=by, action="ban", note=note, banned=True)
+    if remove_comments:
+        for comment in Comment.objects.filter(author=user).exclude(status=Comment.Status.REMOVED):
+            remove(comment, by=by)
+    return user
+
+
+@transaction.atomic
+def lift_restrictions(user, *, by, note: str = ""):
+    """End a ban or suspension."""
+    return _restrict(
+        user, by=by, action="lift ban and suspension", note=note, banned=False, suspended_until=None
+    )
+
+
+# Moderators: threads and the site
+
+
+def _set_thread_status(thread: Thread, *, by, status: str, message: str, action: str) -> Thread:
+    before = thread.status
     thread.status = status
     thread.closing_message = message
     thread.status_changed_at = timezone.now()
@@ -100,13 +374,47 @@ def _set_thread_status(thread: Thread, *, by, status: str, message: str) -> Thre
     thread.save(
         update_fields=["status", "closing_message", "status_changed_at", "status_changed_by"]
     )
+    log(action, actor=by, thread=thread, from_status=before, to_status=status, reason=message)
     return thread
 
 
+@transaction.atomic
 def close_thread(thread: Thread, *, by, message: str = "") -> Thread:
     """Stop new comments and replies; ``message`` is shown to readers."""
-    return _set_thread_status(thread, by=by, status=Thread.Status.CLOSED, message=message)
+    return _set_thread_status(
+        thread, by=by, status=Thread.Status.CLOSED, message=message, action="close thread"
+    )
 
 
+@transaction.atomic
 def reopen_thread(thread: Thread, *, by) -> Thread:
-    return _set_thread_status(thread, by=by, status=Thread.Status.OPEN, message="")
+    return _set_thread_status(
+        thread, by=by, status=Thread.Status.OPEN, message="", action="reopen thread"
+    )
+
+
+@transaction.atomic
+def set_keep_open(thread: Thread, *, by, keep_open: bool) -> Thread:
+    """Exempt a thread from closing automatically on older articles, or stop exempting it."""
+    thread.keep_open = keep_open
+    thread.save(update_fields=["keep_open"])
+    log("keep open" if keep_open else "stop keeping open", actor=by, thread=thread)
+    return thread
+
+
+@transaction.atomic
+def update_site_settings(*, by, read_only: bool, approve_all_manually: bool) -> SiteSettings:
+    site = SiteSettings.load()
+    changes = []
+    if site.read_only != read_only:
+        changes.append("site read-only" if read_only else "site open for comments")
+    if site.approve_all_manually != approve_all_manually:
+        changes.append(
+            "approve every comment by hand" if approve_all_manually else "rules decide again"
+        )
+    site.read_only = read_only
+    site.approve_all_manually = approve_all_manually
+    site.save()
+    for change in changes:
+        log(change, actor=by)
+    return site

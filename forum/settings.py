@@ -168,3 +168,12 @@ LOGGING = {
 # forum/moderation.py.
 FORUM_COMMENT_MAX_LENGTH = 5000
 FORUM_MAX_THREAD_DEPTH = 5  # WordPress's default for threaded comments
+# Close threads this many days after publication (WordPress: off, 14 when turned on).
+FORUM_AUTO_CLOSE_DAYS = int(os.environ.get("FORUM_AUTO_CLOSE_DAYS", "0")) or None
+FORUM_FLOOD_SECONDS = 15  # the shortest time between two comments by one reader
+FORUM_HOLD_LINKS = 2  # hold comments with this many links or more
+FORUM_EDIT_WINDOW_MINUTES = 15  # how long authors may edit their comment
+FORUM_REPORTS_TO_HIDE = 3  # reports from distinct readers that hide a comment for review
+FORUM_MODERATOR_MAIL_MINUTES = 15  # at most one "comments are waiting" mail this often
+# Where the forum is served, for links in mails.
+FORUM_SITE_URL = os.environ.get("FORUM_SITE_URL", "http://127.0.0.1:8000").rstrip("/")

@@ -38,22 +38,39 @@ def thread_for_reader(thread: Thread, user) -> ThreadView:
         # A reply whose parent is hidden (removed, or someone else's pending comment)
         # has no place in the tree, so it is not shown.
 
-    ordered = []
+    in_order = []
     stack = [(comment, 1) for comment in reversed(roots)]
     while stack:
         comment, depth = stack.pop()
-        # Replies past the depth limit are shown at the limit, after their parent.
-        comment.depth = min(depth, max_depth)
-        ordered.append(comment)
+        comment.real_depth = depth
+        in_order.append(comment)
         stack.extend((reply, depth + 1) for reply in reversed(replies[comment.pk]))
 
+    # A comment its author deleted stays as "[comment deleted]" only while replies
+    # below it are shown. Replies come after their parent, so walk backwards.
+    shown = set()
+    for comment in reversed(in_order):
+        if comment.deleted_at is None or any(r.pk in shown for r in replies[comment.pk]):
+            shown.add(comment.pk)
+    ordered = [comment for comment in in_order if comment.pk in shown]
+
     for index, comment in enumerate(ordered):
-        next_depth = ordered[index + 1].depth if index + 1 < len(ordered) else 1
+        # Replies past the depth limit are shown at the limit, after their parent.
+        comment.depth = min(comment.real_depth, max_depth)
+        next_depth = (
+            min(ordered[index + 1].real_depth, max_depth) if index + 1 < len(ordered) else 1
+        )
         comment.opens_children = next_depth > comment.depth
         comment.closes = range(max(comment.depth - next_depth, 0))
         comment.can_be_replied_to = (
-            comment.depth < max_depth and comment.status == Comment.Status.PUBLISHED
+            comment.depth < max_depth
+            and comment.status == Comment.Status.PUBLISHED
+            and comment.deleted_at is None
         )
 
-    published_count = sum(1 for c in ordered if c.status == Comment.Status.PUBLISHED)
+    published_count = sum(
+        1
+        for comment in ordered
+        if comment.status == Comment.Status.PUBLISHED and comment.deleted_at is None
+    )
     return ThreadView(thread=thread, comments=ordered, published_count=published_count)

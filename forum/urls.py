@@ -8,6 +8,12 @@ from . import views
 forum_patterns = (
     [
         path("threads/<int:thread_id>/comments/", views.post_comment, name="post-comment"),
+        path("threads/<int:thread_id>/follow/", views.follow_thread, name="follow"),
+        path("c/<int:comment_id>/", views.comment_permalink, name="comment-permalink"),
+        path("c/<int:comment_id>/edit/", views.edit_comment, name="edit-comment"),
+        path("c/<int:comment_id>/delete/", views.delete_comment, name="delete-comment"),
+        path("c/<int:comment_id>/report/", views.report_comment, name="report-comment"),
+        path("mail/unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
         path("accounts/signup/", views.SignUpView.as_view(), name="signup"),
     ],
     "forum",

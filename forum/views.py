@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
+from django.core import signing
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -9,8 +10,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from django.views.generic import CreateView
 
-from . import moderation, services
-from .forms import CommentForm, SignUpForm
+from articles.models import Article
+
+from . import moderation, notifications, services
+from .forms import CommentForm, EditCommentForm, ReportForm, SignUpForm
 from .models import Comment, Thread
 
 
@@ -29,17 +32,21 @@ def post_comment(request: HttpRequest, thread_id: int) -> HttpResponse:
     if not thread.article.is_published:
         raise Http404("No such article.")
     form = CommentForm(request.POST, thread=thread)
+    # A closed thread answers "Comments are closed." whatever was posted to it.
+    if not thread.is_open:
+        return _article_page(
+            request, thread, form=form, error=moderation.COMMENTS_CLOSED, status=403
+        )
+    if not form.is_valid():
+        return _article_page(request, thread, form=form, status=400)
     try:
-        # Refuse a closed thread before looking at the form: nothing posted there counts.
-        moderation.check_thread_accepts_comments(thread)
-        if not form.is_valid():
-            return _article_page(request, thread, form=form, status=400)
         comment = services.post_comment(
             thread=thread,
             author=request.user,
             body=form.cleaned_data["body"],
             parent=form.cleaned_data["parent"],
             ip_address=request.META.get("REMOTE_ADDR"),
+            follow=form.cleaned_data["follow"],
         )
     except moderation.CommentRefused as refusal:
         return _article_page(
@@ -47,9 +54,121 @@ def post_comment(request: HttpRequest, thread_id: int) -> HttpResponse:
         )
     if comment.status == Comment.Status.PUBLISHED:
         messages.success(request, "Your comment is published.")
-    else:
+    elif comment.status == Comment.Status.PENDING:
         messages.info(request, "Thanks! Your comment is awaiting moderation.")
+    else:
+        messages.info(request, "Your comment is held for review.")
     return redirect(f"{thread.article.get_absolute_url()}#comment-{comment.pk}")
+
+
+def comment_permalink(request: HttpRequest, comment_id: int) -> HttpResponse:
+    """A stable address for one comment: the article page, at the comment."""
+    comment = get_object_or_404(
+        Comment.objects.visible_to(request.user).select_related("thread__article"),
+        pk=comment_id,
+        thread__article__in=Article.objects.published(),
+    )
+    return redirect(f"{comment.thread.article.get_absolute_url()}#comment-{comment.pk}")
+
+
+def _own_comment(request: HttpRequest, comment_id: int) -> Comment:
+    return get_object_or_404(
+        Comment.objects.select_related("thread__article"),
+        pk=comment_id,
+        author=request.user,
+        deleted_at__isnull=True,
+    )
+
+
+def _refused(request: HttpRequest, comment: Comment, message: str, status: int) -> HttpResponse:
+    context = {"comment": comment, "message": message}
+    return render(request, "forum/comment_refused.html", context, status=status)
+
+
+@login_required
+def edit_comment(request: HttpRequest, comment_id: int) -> HttpResponse:
+    comment = _own_comment(request, comment_id)
+    if not moderation.edit_window_open(comment):
+        return _refused(request, comment, "The time to edit this comment has passed.", 403)
+    form = EditCommentForm(request.POST or None, initial={"body": comment.body})
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.edit_comment(comment, by=request.user, body=form.cleaned_data["body"])
+            except (moderation.CommentRefused, services.NotAllowed) as refusal:
+                form.add_error(None, getattr(refusal, "message", str(refusal)))
+                status = getattr(refusal, "status_code", 403)
+            else:
+                messages.success(request, "Your comment is updated.")
+                return redirect("forum:comment-permalink", comment.pk)
+        else:
+            status = 400
+    return render(
+        request, "forum/comment_edit.html", {"comment": comment, "form": form}, status=status
+    )
+
+
+@login_required
+def delete_comment(request: HttpRequest, comment_id: int) -> HttpResponse:
+    comment = _own_comment(request, comment_id)
+    if request.method == "POST":
+        services.delete_own_comment(comment, by=request.user)
+        messages.success(request, "Your comment is deleted.")
+        return redirect(comment.thread.article.get_absolute_url() + "#comments")
+    return render(request, "forum/comment_delete.html", {"comment": comment})
+
+
+@login_required
+def report_comment(request: HttpRequest, comment_id: int) -> HttpResponse:
+    comment = get_object_or_404(
+        Comment.objects.published().select_related("thread__article", "author"),
+        pk=comment_id,
+        deleted_at__isnull=True,
+    )
+    form = ReportForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.report_comment(
+                    comment,
+                    reporter=request.user,
+                    reason=form.cleaned_data["reason"],
+                    details=form.cleaned_data["details"],
+                )
+            except services.AlreadyReported as refusal:
+                return _refused(request, comment, str(refusal), 409)
+            except services.NotAllowed as refusal:
+                return _refused(request, comment, str(refusal), 403)
+            messages.success(request, "Thank you. A moderator will look at this comment.")
+            return redirect(comment.thread.article.get_absolute_url() + f"#comment-{comment.pk}")
+        status = 400
+    return render(
+        request, "forum/comment_report.html", {"comment": comment, "form": form}, status=status
+    )
+
+
+@login_required
+@require_POST
+def follow_thread(request: HttpRequest, thread_id: int) -> HttpResponse:
+    thread = get_object_or_404(Thread.objects.select_related("article"), pk=thread_id)
+    if request.POST.get("follow") == "off":
+        services.unfollow_thread(thread, user=request.user)
+        messages.success(request, "You will no longer get mails about new replies here.")
+    else:
+        services.follow_thread(thread, user=request.user)
+        messages.success(request, "You will get a mail when a reply is published here.")
+    return redirect(thread.article.get_absolute_url() + "#comments")
+
+
+def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    """One click from a mail, no log-in: turn that kind of mail off."""
+    try:
+        done = notifications.unsubscribe(token)
+    except (signing.BadSignature, LookupError, KeyError):
+        return render(request, "forum/unsubscribed.html", {"invalid": True}, status=400)
+    return render(request, "forum/unsubscribed.html", {"done": done})
 
 
 def safe_next_url(request: HttpRequest, default: str) -> str:

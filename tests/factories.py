@@ -52,6 +52,8 @@ class CommentFactory(factory.django.DjangoModelFactory):
     author = factory.SubFactory(UserFactory)
     body = factory.Faker("paragraph")
     status = Comment.Status.PUBLISHED
+    # Posted a while ago, so that the flood rule does not stop the author's next comment.
+    created_at = factory.LazyFunction(lambda: timezone.now() - timezone.timedelta(hours=1))
 
 
 def thread_of(article: Article) -> Thread:

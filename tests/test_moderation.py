@@ -27,7 +27,7 @@ def test_reader_with_a_published_comment_is_published_at_once(open_thread, trust
 
 
 def test_pending_comment_does_not_make_a_reader_trusted(open_thread, reader):
-    services.post_comment(thread=open_thread, author=reader, body="One")
+    CommentFactory(thread=open_thread, author=reader, status="pending", reason="first comment")
 
     second = services.post_comment(thread=open_thread, author=reader, body="Two")
 

@@ -1,5 +1,6 @@
 """How the project starts: settings from the environment, commands a developer runs."""
 
+import io
 import os
 import subprocess
 import sys
@@ -76,7 +77,7 @@ def test_createsuperuser_noinput_from_the_environment(monkeypatch):
 
 @pytest.mark.django_db
 def test_makemoderator_gives_staff_and_the_moderators_group(reader):
-    call_command("makemoderator", "reader", stdout=open(os.devnull, "w"))
+    call_command("makemoderator", "reader", stdout=io.StringIO())
 
     reader = get_user_model().objects.get(pk=reader.pk)
     assert reader.is_staff

@@ -1,13 +1,15 @@
 from django import template
 
+from .. import moderation
 from ..forms import CommentForm
-from ..models import Thread
+from ..models import Report, SiteSettings, Subscription, Thread
 from ..rendering import render_comment_body
 from ..threads import thread_for_reader
 
 register = template.Library()
 
 register.filter("comment_html", render_comment_body)
+register.filter("editable_now", moderation.edit_window_open)
 
 
 def _reply_target(comments, raw_id):
@@ -30,11 +32,12 @@ def comment_section(context, article):
     with its errors) and ``comment_error`` in the context.
     """
     request = context["request"]
-    thread = Thread.objects.filter(article=article).first()
-    section = {"article": article, "thread": thread, "user": request.user}
+    user = request.user
+    thread = Thread.objects.filter(article=article).select_related("article").first()
+    section = {"article": article, "thread": thread, "user": user}
     if thread is None:
         return section
-    reader_view = thread_for_reader(thread, request.user)
+    reader_view = thread_for_reader(thread, user)
     form = context.get("comment_form")
     if form is not None:
         replying_to = _reply_target(reader_view.comments, form.data.get("parent"))
@@ -44,8 +47,16 @@ def comment_section(context, article):
     section.update(
         comments=reader_view.comments,
         published_count=reader_view.published_count,
+        accepting=moderation.accepts_comments(thread, SiteSettings.load()),
         form=form,
         replying_to=replying_to,
         comment_error=context.get("comment_error", ""),
     )
+    if user.is_authenticated:
+        section["following"] = Subscription.objects.filter(user=user, thread=thread).exists()
+        section["reported_ids"] = set(
+            Report.objects.filter(reporter=user, comment__thread=thread).values_list(
+                "comment_id", flat=True
+            )
+        )
     return section

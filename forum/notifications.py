@@ -1,0 +1,213 @@
+"""The mails the forum sends. The services call these once their transaction has committed.
+
+Every mail carries a one-click unsubscribe link (a signed token, no log-in needed) that
+turns off that kind of mail for its recipient.
+"""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
+from django.core import signing
+from django.core.mail import EmailMessage, get_connection
+from django.db.models import Q
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from .models import Comment, Report, SiteSettings, Subscription, Thread
+
+UNSUBSCRIBE_SALT = "forum.unsubscribe"
+
+# What an unsubscribe link turns off, by scope.
+REPLIES = "replies"  # replies to one's comments
+DECISIONS = "decisions"  # moderators' decisions on one's comments
+QUEUE = "queue"  # the moderation queue (moderators)
+THREAD = "thread"  # replies in a followed thread; the token also names the thread
+
+
+def absolute(path: str) -> str:
+    return settings.FORUM_SITE_URL + path
+
+
+def unsubscribe_token(user, scope: str, thread: Thread | None = None) -> str:
+    return signing.dumps(
+        {"user": user.pk, "scope": scope, "thread": thread.pk if thread else None},
+        salt=UNSUBSCRIBE_SALT,
+        compress=True,
+    )
+
+
+def unsubscribe_url(user, scope: str, thread: Thread | None = None) -> str:
+    return absolute(reverse("forum:unsubscribe", args=[unsubscribe_token(user, scope, thread)]))
+
+
+@dataclass
+class Unsubscribed:
+    user: object
+    description: str
+
+
+def unsubscribe(token: str) -> Unsubscribed:
+    """Carry out an unsubscribe link. Raises ``signing.BadSignature`` for a forged or
+    damaged token, ``LookupError`` when its user is gone."""
+    data = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+    user = get_user_model().objects.filter(pk=data["user"]).first()
+    if user is None:
+        raise LookupError("No such user.")
+    scope = data["scope"]
+    if scope == THREAD:
+        thread = Thread.objects.select_related("article").filter(pk=data["thread"]).first()
+        Subscription.objects.filter(user=user, thread_id=data["thread"]).delete()
+        title = thread.article.title if thread else "this discussion"
+        return Unsubscribed(user, f"new replies in the discussion of “{title}”")
+    field, description = {
+        REPLIES: ("mail_on_reply", "replies to your comments"),
+        DECISIONS: ("mail_on_decision", "moderators’ decisions on your comments"),
+        QUEUE: ("mail_on_queue", "comments waiting for moderation"),
+    }[scope]
+    setattr(user, field, False)
+    user.save(update_fields=[field])
+    return Unsubscribed(user, description)
+
+
+def _send(messages: list[EmailMessage]) -> None:
+    if messages:
+        get_connection().send_messages(messages)
+
+
+def _message(user, subject: str, template: str, context: dict, unsubscribe: str):
+    body = render_to_string(
+        template, {**context, "user": user, "unsubscribe_url": unsubscribe, "site": absolute("/")}
+    )
+    return EmailMessage(
+        subject=f"[News Forum] {subject}",
+        body=body,
+        to=[user.email],
+        headers={
+            "List-Unsubscribe": f"<{unsubscribe}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        },
+    )
+
+
+def moderators():
+    permission = Permission.objects.get(
+        content_type__app_label="forum", codename="moderate_comment"
+    )
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, is_staff=True, mail_on_queue=True)
+        .exclude(email="")
+        .filter(
+            Q(is_superuser=True)
+            | Q(user_permissions=permission)
+            | Q(groups__permissions=permission)
+        )
+        .distinct()
+    )
+
+
+def notify_moderators_of_queue() -> None:
+    """Tell moderators that comments wait, at most once every FORUM_MODERATOR_MAIL_MINUTES.
+
+    The last-sent time lives in the database, so the limit holds across processes: only
+    the process whose update succeeds sends.
+    """
+    now = timezone.now()
+    quiet_since = now - timedelta(minutes=settings.FORUM_MODERATOR_MAIL_MINUTES)
+    SiteSettings.objects.get_or_create(pk=1)
+    claimed = (
+        SiteSettings.objects.filter(pk=1)
+        .filter(Q(moderators_notified_at__isnull=True) | Q(moderators_notified_at__lte=quiet_since))
+        .update(moderators_notified_at=now)
+    )
+    if not claimed:
+        return
+    context = {
+        "pending": Comment.objects.awaiting_moderation().count(),
+        "reported": Report.objects.filter(resolved_at__isnull=True)
+        .values("comment")
+        .distinct()
+        .count(),
+        "queue_url": absolute(reverse("admin:forum_comment_changelist")),
+    }
+    _send(
+        [
+            _message(
+                moderator,
+                "Comments are waiting for moderation",
+                "forum/email/moderation_queue.txt",
+                context,
+                unsubscribe_url(moderator, QUEUE),
+            )
+            for moderator in moderators()
+        ]
+    )
+
+
+def notify_reply_published(comment: Comment) -> None:
+    """Tell the thread's followers, and the author of the comment answered, that a reply
+    is published."""
+    comment = Comment.objects.select_related("thread__article", "author", "parent__author").get(
+        pk=comment.pk
+    )
+    recipients = {}  # user id -> (user, scope)
+    for subscription in Subscription.objects.filter(thread=comment.thread).select_related("user"):
+        recipients[subscription.user_id] = (subscription.user, THREAD)
+    parent_author = comment.parent.author if comment.parent_id else None
+    if parent_author is not None and parent_author.mail_on_reply:
+        recipients.setdefault(parent_author.pk, (parent_author, REPLIES))
+    recipients.pop(comment.author_id, None)
+    article = comment.thread.article
+    context = {
+        "comment": comment,
+        "article": article,
+        "comment_url": absolute(reverse("forum:comment-permalink", args=[comment.pk])),
+    }
+    _send(
+        [
+            _message(
+                user,
+                f"New reply on “{article.title}”",
+                "forum/email/reply_published.txt",
+                {**context, "is_reply_to_you": comment.parent_id and parent_author == user},
+                unsubscribe_url(user, scope, comment.thread if scope == THREAD else None),
+            )
+            for user, scope in recipients.values()
+            if user.is_active and user.email
+        ]
+    )
+
+
+def notify_author_of_decision(comment: Comment) -> None:
+    """Tell the author that their held comment was published, or why it was rejected."""
+    comment = Comment.objects.select_related("thread__article", "author").get(pk=comment.pk)
+    author = comment.author
+    if author is None or not author.email or not author.mail_on_decision:
+        return
+    published = comment.status == Comment.Status.PUBLISHED
+    article = comment.thread.article
+    subject = (
+        f"Your comment on “{article.title}” is published"
+        if published
+        else f"Your comment on “{article.title}” was not published"
+    )
+    _send(
+        [
+            _message(
+                author,
+                subject,
+                "forum/email/decision.txt",
+                {
+                    "comment": comment,
+                    "article": article,
+                    "published": published,
+                    "comment_url": absolute(reverse("forum:comment-permalink", args=[comment.pk])),
+                },
+                unsubscribe_url(author, DECISIONS),
+            )
+        ]
+    )
