@@ -4,12 +4,13 @@ live server.
 The browser is Debian's Chromium at /usr/bin/chromium; Playwright's own browser
 downloads are never used. Each test gets fresh browser contexts (one per person:
 a reader, a moderator, an anonymous visitor) pointed at the live server, and an
-output folder, ``test-results/<test name>/``, for its screenshots. When a test
+output folder, ``test-results/<test name>/`` (git-ignored), for its screenshots. When a test
 fails, every page still open is saved there too, as ``failure-<n>.png``.
 """
 
 import os
 import re
+import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -22,7 +23,7 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 # instead of resolving "localhost".
 os.environ.setdefault("DJANGO_LIVE_TEST_SERVER_ADDRESS", "127.0.0.1")
 
-from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright  # noqa: E402
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 RESULTS_DIR = REPO_ROOT / "test-results"
@@ -67,9 +68,11 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
 
 @pytest.fixture
 def output_path(request: pytest.FixtureRequest) -> Path:
-    """This test's folder for screenshots: ``test-results/<test name>/`` at the repo root."""
+    """This test's folder for screenshots, ``test-results/<test name>/`` at the repo root,
+    emptied of an earlier run's files."""
     folder = RESULTS_DIR / re.sub(r"[^\w.-]+", "-", request.node.name).strip("-")
-    folder.mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
     return folder
 
 
@@ -91,10 +94,9 @@ def new_context(
     yield make
 
     report = getattr(request.node, "report_call", None)
-    failed = report is not None and report.failed
-    pages = [page for context in contexts for page in context.pages]
-    for number, page in enumerate(pages, start=1):
-        if failed:
+    if report is not None and report.failed:
+        pages = [page for context in contexts for page in context.pages]
+        for number, page in enumerate(pages, start=1):
             page.screenshot(path=output_path / f"failure-{number}.png", full_page=True)
     for context in contexts:
         context.close()

@@ -9,15 +9,20 @@ Each step asserts what the person sees on the page.
 """
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
+from django.db.models import F
 from playwright.sync_api import Page, expect
+
+from forum.models import Comment
 
 pytestmark = [
     pytest.mark.browser,
-    # Transactional, so that the live server sees the test's data; the serialized
-    # rollback restores the "Moderators" group (a data migration) after the flush.
+    # Transactional, so that the live server's thread sees the test's data. The flush
+    # after each test empties the database; the serialized rollback reloads what the
+    # migrations put there (the "Moderators" group) before each test.
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
@@ -126,7 +131,12 @@ def test_first_comment_is_held_approved_then_answered_in_a_nested_reply(
     visitor.reload()
     expect(visitor.locator(f"#{first_id} .comment-content")).to_have_text(FIRST_COMMENT)
 
-    # 3. The reader replies: "Reply" moves the form under the comment, without a reload.
+    # 3. The reader comes back an hour later (the forum refuses comments posted in quick
+    # succession) and replies: "Reply" moves the form under the comment, without a reload.
+    an_hour_earlier = F("created_at") - timedelta(hours=1)
+    Comment.objects.filter(author__username="harbourfan").update(created_at=an_hour_earlier)
+    reader.reload()
+    first = reader.locator(f"#{first_id}")
     first.locator("a.comment-reply-link").click()
     expect(reader).not_to_have_url(re.compile("replyto="))
     expect(first.locator("#respond #commentform")).to_be_visible()
@@ -163,7 +173,12 @@ def test_imported_story_shows_its_seven_comments_under_a_closed_thread(page, out
 
     expect(page.get_by_role("heading", name=SEED_TITLE, exact=True)).to_be_visible()
     expect(page.locator("h2.comments-title")).to_have_text(f"7 thoughts on “{SEED_TITLE}”")
-    expect(page.locator("ol.comment-list li.comment")).to_have_count(7)
+    comments = page.locator("ol.comment-list > li.comment")
+    expect(comments).to_have_count(7)
+    # In the source's order, although they all carry the same time.
+    expect(comments.first.locator(".comment-content")).to_contain_text("I have one big question")
+    expect(comments.last.locator(".comment-content")).to_contain_text("20,000 Cubans per year")
+    expect(comments.locator(".comment-author")).to_have_text(["Havana Times reader"] * 7)
     expect(page.locator("li.comment .comment-awaiting-moderation")).to_have_count(0)
     expect(page.locator("p.no-comments")).to_have_text("Comments are closed.")
     expect(page.locator("#commentform")).to_have_count(0)
