@@ -2,6 +2,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.core.cache import cache
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -86,6 +87,15 @@ class Thread(models.Model):
         default=False,
         help_text="Stay open even when comments close automatically on older articles.",
     )
+    # Bumped by every change to what readers see in the thread (a comment posted,
+    # edited, moderated; the thread opened or closed), so that a cached copy of the
+    # comment section knows it is stale.
+    version = models.PositiveIntegerField(default=0, editable=False)
+    # Counts kept by the services on every change, so that the article page does not
+    # count thousands of comments on every view: published comments (the heading) and
+    # published top-level comments (the number of pages).
+    published_count = models.PositiveIntegerField(default=0, editable=False)
+    root_count = models.PositiveIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = ThreadManager()
@@ -122,6 +132,14 @@ class CommentQuerySet(models.QuerySet):
 
     def awaiting_moderation(self):
         return self.filter(status=Comment.Status.PENDING)
+
+    def counted(self):
+        """The comments the heading counts: published and not deleted by their author."""
+        return self.published().filter(deleted_at__isnull=True)
+
+    def page_roots(self):
+        """The top-level comments that pages of a thread are made of."""
+        return self.filter(parent__isnull=True)
 
     def visible_to(self, user):
         """What ``user`` sees on the article page: published comments, and their own
@@ -167,6 +185,16 @@ class Comment(models.Model):
     parent = models.ForeignKey(
         "self", on_delete=models.CASCADE, null=True, blank=True, related_name="replies"
     )
+    # The top-level comment this one answers, however deep: a page of threads is its
+    # top-level comments plus everything with those as root, in one query.
+    root = models.ForeignKey(
+        "self",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="descendants",
+        db_index=False,  # the comment_root_replies index covers it
+    )
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -180,6 +208,9 @@ class Comment(models.Model):
         help_text="For comments without an account (imported ones): the name to show.",
     )
     body = models.TextField()
+    # The body as sanitised HTML, rendered once when the comment is written
+    # (forum/rendering.py), so that pages do not render it again on every view.
+    body_html = models.TextField(editable=False, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     reason_code = models.CharField(
         max_length=30,
@@ -222,8 +253,15 @@ class Comment(models.Model):
         ordering = ["created_at", "id"]
         permissions = [("moderate_comment", "Can moderate comments")]
         indexes = [
-            # The article page: one thread's comments in order.
+            # The article page: one thread's comments in order, its top-level ones for
+            # paging, and the replies under a page's top-level comments.
             models.Index(fields=["thread", "status", "created_at"], name="comment_thread_page"),
+            models.Index(
+                fields=["thread", "created_at", "id"],
+                condition=Q(parent__isnull=True),
+                name="comment_thread_roots",
+            ),
+            models.Index(fields=["root", "created_at"], name="comment_root_replies"),
             # The moderation queue: one status, oldest or newest first.
             models.Index(fields=["status", "created_at"], name="comment_queue"),
             # "Has this reader a published comment yet?"
@@ -349,10 +387,23 @@ class SiteSettings(models.Model):
     def __str__(self):
         return "Site settings"
 
+    CACHE_KEY = "forum:site-settings"
+
     @classmethod
     def load(cls) -> "SiteSettings":
-        """The settings in force; the defaults until a moderator first saves them."""
-        return cls.objects.filter(pk=1).first() or cls(pk=1)
+        """The settings in force; the defaults until a moderator first saves them.
+
+        Read on every article page, so kept in the cache; ``forget`` drops it when the
+        settings change."""
+        site = cache.get(cls.CACHE_KEY)
+        if site is None:
+            site = cls.objects.filter(pk=1).first() or cls(pk=1)
+            cache.set(cls.CACHE_KEY, site, 60)
+        return site
+
+    @classmethod
+    def forget(cls) -> None:
+        cache.delete(cls.CACHE_KEY)
 
 
 class Subscription(models.Model):

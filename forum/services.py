@@ -7,6 +7,8 @@ sends its mail only once the transaction has committed.
 """
 
 from django.db import IntegrityError, transaction
+from django.db.models import Count, F, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from . import moderation, notifications
@@ -20,6 +22,7 @@ from .models import (
     Subscription,
     Thread,
 )
+from .rendering import render_comment_body
 
 
 class InvalidTransition(Exception):
@@ -42,6 +45,23 @@ def log(action: str, *, actor=None, comment=None, user=None, thread=None, **fiel
         user=user,
         thread=thread or (comment.thread if comment else None),
         **fields,
+    )
+
+
+def _count(comments) -> Coalesce:
+    per_thread = comments.filter(thread=OuterRef("pk")).values("thread").annotate(n=Count("pk"))
+    return Coalesce(Subquery(per_thread.values("n")), 0)
+
+
+def refresh_thread(thread_id: int) -> None:
+    """Recount a thread and bump its version, after anything readers would notice.
+
+    One UPDATE: the counts are subqueries, so they cannot drift from the comments.
+    """
+    Thread.objects.filter(pk=thread_id).update(
+        version=F("version") + 1,
+        published_count=_count(Comment.objects.counted()),
+        root_count=_count(Comment.objects.published().page_roots()),
     )
 
 
@@ -73,14 +93,18 @@ def post_comment(
     comment = Comment.objects.create(
         thread=thread,
         parent=parent,
+        root=parent and (parent.root or parent),
         author=author,
         body=body,
+        body_html=render_comment_body(body),
         status=verdict.status,
         reason_code=verdict.reason_code,
         reason=verdict.reason,
         ip_address=ip_address,
     )
     log("post", comment=comment, to_status=comment.status, reason=comment.reason)
+    if comment.status == Comment.Status.PUBLISHED:
+        refresh_thread(thread.pk)
     if follow:
         Subscription.objects.get_or_create(user=author, thread=thread)
     _announce(comment)
@@ -117,8 +141,12 @@ def edit_comment(comment: Comment, *, by, body: str) -> Comment:
         comment.reason_code = verdict.reason_code
         comment.reason = verdict.reason
     comment.body = body
+    comment.body_html = render_comment_body(body)
     comment.edited_at = timezone.now()
-    comment.save(update_fields=["body", "edited_at", "status", "reason_code", "reason"])
+    comment.save(
+        update_fields=["body", "body_html", "edited_at", "status", "reason_code", "reason"]
+    )
+    refresh_thread(comment.thread_id)
     log(
         "edit",
         actor=by,
@@ -141,6 +169,7 @@ def delete_own_comment(comment: Comment, *, by) -> Comment:
     if comment.deleted_at is None:
         comment.deleted_at = timezone.now()
         comment.save(update_fields=["deleted_at"])
+        refresh_thread(comment.thread_id)
         log("delete by author", actor=by, comment=comment, from_status=comment.status)
     return comment
 
@@ -205,6 +234,7 @@ def _move(
     comment.moderated_by = by
     comment.moderated_at = timezone.now()
     comment.save(update_fields=["status", "reason_code", "reason", "moderated_by", "moderated_at"])
+    refresh_thread(comment.thread_id)
     if by is not None:
         # A moderator's decision settles the readers' reports.
         comment.reports.filter(resolved_at__isnull=True).update(resolved_at=comment.moderated_at)
@@ -374,6 +404,7 @@ def _set_thread_status(thread: Thread, *, by, status: str, message: str, action:
     thread.save(
         update_fields=["status", "closing_message", "status_changed_at", "status_changed_by"]
     )
+    refresh_thread(thread.pk)
     log(action, actor=by, thread=thread, from_status=before, to_status=status, reason=message)
     return thread
 
@@ -398,13 +429,14 @@ def set_keep_open(thread: Thread, *, by, keep_open: bool) -> Thread:
     """Exempt a thread from closing automatically on older articles, or stop exempting it."""
     thread.keep_open = keep_open
     thread.save(update_fields=["keep_open"])
+    refresh_thread(thread.pk)
     log("keep open" if keep_open else "stop keeping open", actor=by, thread=thread)
     return thread
 
 
 @transaction.atomic
 def update_site_settings(*, by, read_only: bool, approve_all_manually: bool) -> SiteSettings:
-    site = SiteSettings.load()
+    site = SiteSettings.objects.get_or_create(pk=1)[0]
     changes = []
     if site.read_only != read_only:
         changes.append("site read-only" if read_only else "site open for comments")
@@ -415,6 +447,7 @@ def update_site_settings(*, by, read_only: bool, approve_all_manually: bool) -> 
     site.read_only = read_only
     site.approve_all_manually = approve_all_manually
     site.save()
+    transaction.on_commit(SiteSettings.forget)
     for change in changes:
         log(change, actor=by)
     return site

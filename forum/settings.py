@@ -182,3 +182,17 @@ FORUM_REPORTS_TO_HIDE = 3  # reports from distinct readers that hide a comment f
 FORUM_MODERATOR_MAIL_MINUTES = 15  # at most one "comments are waiting" mail this often
 # Where the forum is served, for links in mails.
 FORUM_SITE_URL = os.environ.get("FORUM_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+FORUM_THREADS_PER_PAGE = 50  # top-level comments per page, with all their replies
+FORUM_NEWEST_FIRST = False  # WordPress's default: oldest first
+FORUM_SECTION_CACHE_SECONDS = 3600  # how long a rendered comment section stays cached
+
+# Django's cache: local memory by default; Redis (shared by all workers) when REDIS_URL
+# is set, as in production.
+if os.environ.get("REDIS_URL"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["REDIS_URL"],
+            "KEY_PREFIX": "newsforum",
+        }
+    }

@@ -1,16 +1,21 @@
-"""Reading a thread: the comments a reader sees, arranged as a reply tree."""
+"""Reading a thread: the comments a reader sees, a page of top-level threads at a time,
+arranged as a reply tree."""
 
+import math
 from collections import defaultdict
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db.models import Q
 
 from .models import Comment, Thread
 
+ALL = "all"
+
 
 @dataclass
-class ThreadView:
-    """A thread as one reader sees it, ready for the template.
+class ThreadPage:
+    """One page of a thread as one reader sees it, ready for the template.
 
     ``comments`` is in display order: each comment is followed by its replies. Every
     comment carries ``depth`` (1 for top level, capped at the thread depth limit) and
@@ -20,23 +25,117 @@ class ThreadView:
 
     thread: Thread
     comments: list[Comment]
-    published_count: int
+    number: int | str  # a page number, or "all"
+    page_count: int
+    newest_first: bool
+
+    @property
+    def page_numbers(self) -> range:
+        return range(1, self.page_count + 1)
+
+    @property
+    def previous_number(self) -> int | None:
+        if self.number == ALL or self.number <= 1:
+            return None
+        return self.number - 1
+
+    @property
+    def next_number(self) -> int | None:
+        if self.number == ALL or self.number >= self.page_count:
+            return None
+        return self.number + 1
 
 
-def thread_for_reader(thread: Thread, user) -> ThreadView:
-    """One query, whatever the size of the thread."""
+def page_size() -> int:
+    return settings.FORUM_THREADS_PER_PAGE
+
+
+def parse_page(raw) -> int | str:
+    """The page asked for in the URL: a number from 1, or "all". Anything else is page 1."""
+    if raw == ALL:
+        return ALL
+    try:
+        return max(int(raw), 1)
+    except (TypeError, ValueError):
+        return 1
+
+
+def page_count(root_count: int) -> int:
+    return max(math.ceil(root_count / page_size()), 1)
+
+
+def _roots_in_order(queryset, newest_first: bool):
+    order = ("-created_at", "-id") if newest_first else ("created_at", "id")
+    return queryset.page_roots().order_by(*order)
+
+
+def thread_page(
+    thread: Thread, user, *, number: int | str = 1, newest_first: bool = False
+) -> ThreadPage:
+    """The page ``number`` of the thread's top-level comments with all their replies.
+
+    Two queries: the page's top-level ids, then those comments and every reply under
+    them (their ``root``). The counts come from the thread row, kept by the services;
+    a reader with comments of their own waiting gets their top-level ones counted too.
+    """
+    visible = Comment.objects.visible_to(user).filter(thread=thread)
+    root_count = thread.root_count
+    if user.is_authenticated and getattr(thread, "has_own_pending", False):
+        root_count = visible.page_roots().count()
+    pages = page_count(root_count)
+    if number != ALL:
+        number = min(number, pages)
+    if number == ALL:
+        comments = visible
+    else:
+        start = (number - 1) * page_size()
+        root_ids = list(
+            _roots_in_order(visible, newest_first).values_list("pk", flat=True)[
+                start : start + page_size()
+            ]
+        )
+        comments = visible.filter(Q(pk__in=root_ids) | Q(root__in=root_ids))
+    arranged = arrange(list(comments.select_related("author")), newest_first=newest_first)
+    return ThreadPage(
+        thread=thread,
+        comments=arranged,
+        number=number,
+        page_count=pages,
+        newest_first=newest_first,
+    )
+
+
+def page_of(comment: Comment, user, *, newest_first: bool = False) -> int:
+    """The page on which ``comment`` is shown: the page of its top-level comment."""
+    root = comment.root or comment
+    roots = Comment.objects.visible_to(user).filter(thread=comment.thread_id).page_roots()
+    if newest_first:
+        before = roots.filter(
+            Q(created_at__gt=root.created_at) | Q(created_at=root.created_at, pk__gt=root.pk)
+        )
+    else:
+        before = roots.filter(
+            Q(created_at__lt=root.created_at) | Q(created_at=root.created_at, pk__lt=root.pk)
+        )
+    return before.count() // page_size() + 1
+
+
+def arrange(comments: list[Comment], *, newest_first: bool = False) -> list[Comment]:
+    """Put comments in reading order, each followed by its replies (oldest first), with
+    depth and nesting hints. ``comments`` must be in (created_at, id) order."""
     max_depth = settings.FORUM_MAX_THREAD_DEPTH
-    visible = list(Comment.objects.visible_to(user).filter(thread=thread).select_related("author"))
-    visible_ids = {comment.pk for comment in visible}
+    shown_ids = {comment.pk for comment in comments}
     roots = []
     replies = defaultdict(list)
-    for comment in visible:
+    for comment in comments:
         if comment.parent_id is None:
             roots.append(comment)
-        elif comment.parent_id in visible_ids:
+        elif comment.parent_id in shown_ids:
             replies[comment.parent_id].append(comment)
         # A reply whose parent is hidden (removed, or someone else's pending comment)
         # has no place in the tree, so it is not shown.
+    if newest_first:
+        roots.reverse()
 
     in_order = []
     stack = [(comment, 1) for comment in reversed(roots)]
@@ -48,18 +147,17 @@ def thread_for_reader(thread: Thread, user) -> ThreadView:
 
     # A comment its author deleted stays as "[comment deleted]" only while replies
     # below it are shown. Replies come after their parent, so walk backwards.
-    shown = set()
+    kept = set()
     for comment in reversed(in_order):
-        if comment.deleted_at is None or any(r.pk in shown for r in replies[comment.pk]):
-            shown.add(comment.pk)
-    ordered = [comment for comment in in_order if comment.pk in shown]
+        if comment.deleted_at is None or any(r.pk in kept for r in replies[comment.pk]):
+            kept.add(comment.pk)
+    ordered = [comment for comment in in_order if comment.pk in kept]
 
     for index, comment in enumerate(ordered):
         # Replies past the depth limit are shown at the limit, after their parent.
         comment.depth = min(comment.real_depth, max_depth)
-        next_depth = (
-            min(ordered[index + 1].real_depth, max_depth) if index + 1 < len(ordered) else 1
-        )
+        following = ordered[index + 1].real_depth if index + 1 < len(ordered) else 1
+        next_depth = min(following, max_depth)
         comment.opens_children = next_depth > comment.depth
         comment.closes = range(max(comment.depth - next_depth, 0))
         comment.can_be_replied_to = (
@@ -67,10 +165,4 @@ def thread_for_reader(thread: Thread, user) -> ThreadView:
             and comment.status == Comment.Status.PUBLISHED
             and comment.deleted_at is None
         )
-
-    published_count = sum(
-        1
-        for comment in ordered
-        if comment.status == Comment.Status.PUBLISHED and comment.deleted_at is None
-    )
-    return ThreadView(thread=thread, comments=ordered, published_count=published_count)
+    return ordered

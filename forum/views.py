@@ -15,6 +15,7 @@ from articles.models import Article
 from . import moderation, notifications, services
 from .forms import CommentForm, EditCommentForm, ReportForm, SignUpForm
 from .models import Comment, Thread
+from .threads import page_of
 
 
 def _article_page(
@@ -58,7 +59,14 @@ def post_comment(request: HttpRequest, thread_id: int) -> HttpResponse:
         messages.info(request, "Thanks! Your comment is awaiting moderation.")
     else:
         messages.info(request, "Your comment is held for review.")
-    return redirect(f"{thread.article.get_absolute_url()}#comment-{comment.pk}")
+    return redirect(_comment_url(comment, request.user))
+
+
+def _comment_url(comment: Comment, user) -> str:
+    """The comment's place: its article, on the page of its thread, at its anchor."""
+    number = page_of(comment, user, newest_first=settings.FORUM_NEWEST_FIRST)
+    query = f"?cpage={number}" if number > 1 else ""
+    return f"{comment.thread.article.get_absolute_url()}{query}#comment-{comment.pk}"
 
 
 def comment_permalink(request: HttpRequest, comment_id: int) -> HttpResponse:
@@ -68,7 +76,7 @@ def comment_permalink(request: HttpRequest, comment_id: int) -> HttpResponse:
         pk=comment_id,
         thread__article__in=Article.objects.published(),
     )
-    return redirect(f"{comment.thread.article.get_absolute_url()}#comment-{comment.pk}")
+    return redirect(_comment_url(comment, request.user))
 
 
 def _own_comment(request: HttpRequest, comment_id: int) -> Comment:

@@ -1,9 +1,16 @@
 import pytest
+from django.core.cache import cache
 
 from forum import services
 from forum.models import Comment
 
 from .factories import ArticleFactory, CommentFactory, ModeratorFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Each test starts with an empty cache, as ids are reused between tests."""
+    cache.clear()
 
 
 @pytest.fixture

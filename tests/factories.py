@@ -4,7 +4,9 @@ from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from articles.models import Article
+from forum import services
 from forum.models import Comment, Thread
+from forum.rendering import render_comment_body
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -47,13 +49,23 @@ class CommentFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = Comment
+        skip_postgeneration_save = True
 
     thread = factory.LazyFunction(lambda: ArticleFactory().thread)
+    parent = None
+    root = factory.LazyAttribute(lambda c: c.parent and (c.parent.root or c.parent))
     author = factory.SubFactory(UserFactory)
     body = factory.Faker("paragraph")
+    body_html = factory.LazyAttribute(lambda c: render_comment_body(c.body))
     status = Comment.Status.PUBLISHED
     # Posted a while ago, so that the flood rule does not stop the author's next comment.
     created_at = factory.LazyFunction(lambda: timezone.now() - timezone.timedelta(hours=1))
+
+    @factory.post_generation
+    def refresh_thread(comment, create, extracted, **kwargs):
+        # What the services do after every change: recount the thread, bump its version.
+        if create:
+            services.refresh_thread(comment.thread_id)
 
 
 def thread_of(article: Article) -> Thread:

@@ -142,20 +142,22 @@ def test_reply_to_a_removed_comment_is_not_shown(client, open_thread):
 
 
 @pytest.mark.parametrize("size", [50, 500])
+@pytest.mark.parametrize("page", ["1", "all"])
 def test_article_page_makes_the_same_few_queries_whatever_the_thread_size(
-    client, django_assert_max_num_queries, open_thread, trusted_reader, size
+    client, django_assert_max_num_queries, open_thread, trusted_reader, size, page
 ):
     roots = CommentFactory.create_batch(size // 2, thread=open_thread)
     for root in roots:
         CommentFactory(thread=open_thread, parent=root)
     client.force_login(trusted_reader)
 
-    # Session, user, article, thread, the comment tree (one query), and the
-    # reader's permissions are all it takes.
+    # Session, user, article, thread (with what is the reader's own), a page of
+    # top-level ids and the comment tree (one query): whatever the size.
     with django_assert_max_num_queries(8):
-        response = client.get(open_thread.article.get_absolute_url())
+        response = client.get(open_thread.article.get_absolute_url(), {"cpage": page})
 
-    assert response.content.decode().count('class="comment depth-') == size
+    shown = size if page == "all" else min(size, 2 * 50)
+    assert response.content.decode().count('class="comment depth-') == shown
 
 
 # The form

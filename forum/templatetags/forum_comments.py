@@ -1,15 +1,20 @@
 from django import template
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Exists, OuterRef
+from django.template.loader import render_to_string
 
 from .. import moderation
 from ..forms import CommentForm
-from ..models import Report, SiteSettings, Subscription, Thread
-from ..rendering import render_comment_body
-from ..threads import thread_for_reader
+from ..models import Comment, Report, SiteSettings, Subscription, Thread
+from ..threads import parse_page, thread_page
 
 register = template.Library()
 
-register.filter("comment_html", render_comment_body)
 register.filter("editable_now", moderation.edit_window_open)
+
+# Bump when the comment list's markup changes, so that cached copies are not reused.
+MARKUP_VERSION = 1
 
 
 def _reply_target(comments, raw_id):
@@ -24,39 +29,103 @@ def _reply_target(comments, raw_id):
     return None
 
 
+def _thread_for(article, user):
+    """The article's thread, and in the same query what is personal to the reader."""
+    threads = Thread.objects.filter(article=article).select_related("article")
+    if user.is_authenticated:
+        own = Comment.objects.filter(thread=OuterRef("pk"), author=user)
+        threads = threads.annotate(
+            following=Exists(Subscription.objects.filter(thread=OuterRef("pk"), user=user)),
+            has_own_comments=Exists(own),
+            has_own_pending=Exists(own.filter(status=Comment.Status.PENDING)),
+            has_reports=Exists(
+                Report.objects.filter(comment__thread=OuterRef("pk"), reporter=user)
+            ),
+        )
+    return threads.first()
+
+
 @register.inclusion_tag("forum/_comment_section.html", takes_context=True)
 def comment_section(context, article):
-    """The comments under an article, and the form to join in.
+    """The comments under an article, a page of threads at a time, and the form.
+
+    The list of comments is the same for every reader who has nothing of their own in
+    the thread, so it is rendered once per thread version, page, order and kind of
+    reader (visitor or signed in) and kept in the cache; any change to the thread bumps
+    its version. Readers with their own comments or reports there get it made afresh.
+    The form, the follow button and "Log in to reply" are never cached.
 
     A view that re-shows the page after a failed post puts ``comment_form`` (bound,
     with its errors) and ``comment_error`` in the context.
     """
     request = context["request"]
     user = request.user
-    thread = Thread.objects.filter(article=article).select_related("article").first()
+    thread = _thread_for(article, user)
     section = {"article": article, "thread": thread, "user": user}
     if thread is None:
         return section
-    reader_view = thread_for_reader(thread, user)
+    accepting = moderation.accepts_comments(thread, SiteSettings.load())
+    number = parse_page(request.GET.get("cpage"))
+    order = request.GET.get("corder")
+    newest_first = order == "newest" if order else settings.FORUM_NEWEST_FIRST
+    personal = user.is_authenticated and (thread.has_own_comments or thread.has_reports)
     form = context.get("comment_form")
-    if form is not None:
-        replying_to = _reply_target(reader_view.comments, form.data.get("parent"))
+    reply_id = form.data.get("parent") if form is not None else request.GET.get("replyto")
+
+    def render_list():
+        page = thread_page(thread, user, number=number, newest_first=newest_first)
+        reported_ids = (
+            set(
+                Report.objects.filter(reporter=user, comment__thread=thread).values_list(
+                    "comment_id", flat=True
+                )
+            )
+            if personal and thread.has_reports
+            else set()
+        )
+        html = render_to_string(
+            "forum/_comment_list.html",
+            {
+                "article": article,
+                "thread": thread,
+                "page": page,
+                "accepting": accepting,
+                "user": user,
+                "reported_ids": reported_ids,
+            },
+        )
+        return html, page
+
+    replying_to = None
+    if personal or reply_id:
+        html, page = render_list()
+        replying_to = _reply_target(page.comments, reply_id)
     else:
-        replying_to = _reply_target(reader_view.comments, request.GET.get("replyto"))
+        key = ":".join(
+            str(part)
+            for part in (
+                "forum:section",
+                MARKUP_VERSION,
+                thread.pk,
+                thread.version,
+                number,
+                "newest" if newest_first else "oldest",
+                "member" if user.is_authenticated else "visitor",
+                "open" if accepting else "closed",
+            )
+        )
+        html = cache.get(key)
+        if html is None:
+            html, _ = render_list()
+            cache.set(key, html, settings.FORUM_SECTION_CACHE_SECONDS)
+    if form is None:
         form = CommentForm(thread=thread, initial={"parent": replying_to and replying_to.pk})
     section.update(
-        comments=reader_view.comments,
-        published_count=reader_view.published_count,
-        accepting=moderation.accepts_comments(thread, SiteSettings.load()),
+        comment_list=html,
+        accepting=accepting,
         form=form,
         replying_to=replying_to,
         comment_error=context.get("comment_error", ""),
+        following=getattr(thread, "following", False),
     )
-    if user.is_authenticated:
-        section["following"] = Subscription.objects.filter(user=user, thread=thread).exists()
-        section["reported_ids"] = set(
-            Report.objects.filter(reporter=user, comment__thread=thread).values_list(
-                "comment_id", flat=True
-            )
-        )
     return section

@@ -1,0 +1,208 @@
+"""Threads page by page, permalinks to the right page, and the cached comment list."""
+
+import pytest
+from django.urls import reverse
+
+from forum import services
+from forum.models import Comment
+
+from .factories import CommentFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def three_per_page(settings):
+    settings.FORUM_THREADS_PER_PAGE = 3
+
+
+@pytest.fixture
+def seven_threads(open_thread):
+    """Seven top-level comments, "Thread 1" oldest; each has one reply."""
+    roots = [CommentFactory(thread=open_thread, body=f"Thread {n}") for n in range(1, 8)]
+    for root in roots:
+        CommentFactory(thread=open_thread, parent=root, body=f"Reply to {root.body}")
+    return roots
+
+
+def html_of(client, thread, **params):
+    response = client.get(thread.article.get_absolute_url(), params)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_first_page_shows_the_oldest_threads_with_their_replies(
+    client, three_per_page, open_thread, seven_threads
+):
+    html = html_of(client, open_thread)
+
+    for n in (1, 2, 3):
+        assert f"<p>Thread {n}</p>" in html
+        assert f"<p>Reply to Thread {n}</p>" in html
+    assert "<p>Thread 4</p>" not in html
+
+
+def test_heading_counts_every_published_comment_on_every_page(
+    client, three_per_page, open_thread, seven_threads
+):
+    assert "14 thoughts on" in html_of(client, open_thread, cpage=3)
+
+
+def test_last_page_and_page_links(client, three_per_page, open_thread, seven_threads):
+    html = html_of(client, open_thread, cpage=3)
+
+    assert "<p>Thread 7</p>" in html
+    assert "<p>Thread 6</p>" not in html
+    assert html.count('aria-label="Comment pages"') == 2  # above and below the comments
+    assert 'href="?cpage=2#comments">« Older comments</a>' in html
+    assert 'href="?cpage=1#comments">1</a>' in html
+
+
+@pytest.mark.parametrize("raw", ["0", "-1", "abc", "99"])
+def test_odd_page_numbers_fall_back_to_a_real_page(
+    client, three_per_page, open_thread, seven_threads, raw
+):
+    html = html_of(client, open_thread, cpage=raw)
+
+    assert "<p>Thread" in html
+
+
+def test_all_comments_on_one_page(client, three_per_page, open_thread, seven_threads):
+    html = html_of(client, open_thread, cpage="all")
+
+    assert all(f"<p>Thread {n}</p>" in html for n in range(1, 8))
+
+
+def test_newest_first_reverses_threads_but_not_replies(
+    client, three_per_page, open_thread, seven_threads
+):
+    html = html_of(client, open_thread, corder="newest")
+
+    assert html.index("<p>Thread 7</p>") < html.index("<p>Thread 6</p>")
+    assert html.index("<p>Thread 7</p>") < html.index("<p>Reply to Thread 7</p>")
+    assert "<p>Thread 4</p>" not in html
+
+
+def test_page_links_without_more_than_one_page(client, open_thread, seven_threads):
+    assert 'aria-label="Comment pages"' not in html_of(client, open_thread)
+
+
+@pytest.mark.parametrize(("position", "page"), [(0, 1), (2, 1), (3, 2), (6, 3)])
+def test_permalink_of_a_top_level_comment_goes_to_its_page(
+    client, three_per_page, seven_threads, position, page
+):
+    comment = seven_threads[position]
+
+    response = client.get(reverse("forum:comment-permalink", args=[comment.pk]))
+
+    query = f"?cpage={page}" if page > 1 else ""
+    assert response.url == f"/articles/harbour-reopens/{query}#comment-{comment.pk}"
+
+
+def test_permalink_of_a_deep_reply_goes_to_its_threads_page(
+    client, three_per_page, open_thread, seven_threads
+):
+    parent = seven_threads[4]
+    for _ in range(6):
+        parent = CommentFactory(thread=open_thread, parent=parent)
+
+    response = client.get(reverse("forum:comment-permalink", args=[parent.pk]))
+
+    assert response.url == f"/articles/harbour-reopens/?cpage=2#comment-{parent.pk}"
+    html = html_of(client, open_thread, cpage=2)
+    assert f'id="comment-{parent.pk}" class="comment depth-5"' in html
+
+
+def test_posting_redirects_to_the_page_of_the_new_comment(
+    client, three_per_page, open_thread, seven_threads, trusted_reader
+):
+    client.force_login(trusted_reader)
+
+    response = client.post(
+        reverse("forum:post-comment", args=[open_thread.pk]), {"body": "Late thought"}, follow=True
+    )
+
+    assert "<p>Late thought</p>" in response.content.decode()
+    comment = Comment.objects.get(body="Late thought")
+    assert response.redirect_chain[-1][0].endswith(f"?cpage=3#comment-{comment.pk}")
+
+
+@pytest.mark.parametrize("size", [10, 100])
+def test_permalink_query_count_does_not_grow(
+    client, django_assert_max_num_queries, open_thread, size
+):
+    comments = CommentFactory.create_batch(size, thread=open_thread)
+
+    with django_assert_max_num_queries(3):
+        client.get(reverse("forum:comment-permalink", args=[comments[-1].pk]))
+
+
+# The cached list
+
+
+def test_cached_list_shows_a_comment_approved_since(
+    client, open_thread, moderator, pending_comment
+):
+    html_of(client, open_thread)  # fills the cache
+
+    services.approve(pending_comment, by=moderator)
+
+    assert "Hello, first time here." in html_of(client, open_thread)
+
+
+def test_cached_list_shows_a_new_comment_and_the_new_count(client, open_thread, trusted_reader):
+    CommentFactory(thread=open_thread, body="Before")
+    html_of(client, open_thread)
+
+    services.post_comment(thread=open_thread, author=trusted_reader, body="After")
+
+    html = html_of(client, open_thread)
+    assert "<p>After</p>" in html
+    assert "2 thoughts on" in html
+
+
+def test_cached_list_follows_the_thread_closing(client, open_thread, moderator):
+    CommentFactory(thread=open_thread)
+    assert "Log in to reply" in html_of(client, open_thread)
+
+    services.close_thread(open_thread, by=moderator)
+
+    html = html_of(client, open_thread)
+    assert "Comments are closed." in html
+    assert "comment-login-link" not in html
+
+
+def test_repeat_visits_are_served_from_the_cache(
+    client, django_assert_max_num_queries, open_thread
+):
+    CommentFactory.create_batch(20, thread=open_thread)
+    html_of(client, open_thread)
+
+    # The article and the thread; the list itself comes from the cache.
+    with django_assert_max_num_queries(2):
+        client.get(open_thread.article.get_absolute_url())
+
+
+def test_a_readers_own_pending_comment_is_never_shown_from_or_put_in_the_cache(
+    client, open_thread, pending_comment
+):
+    CommentFactory(thread=open_thread)
+    client.force_login(pending_comment.author)
+    assert "Your comment is awaiting moderation." in html_of(client, open_thread)
+
+    client.force_login(UserFactory())
+    html = html_of(client, open_thread)
+    assert "awaiting moderation" not in html
+    assert "Hello, first time here." not in html
+
+
+def test_signed_in_readers_and_visitors_get_their_own_links(client, reader, open_thread):
+    CommentFactory(thread=open_thread)
+    assert "comment-login-link" in html_of(client, open_thread)
+
+    client.force_login(reader)
+    html = html_of(client, open_thread)
+
+    assert "comment-reply-link" in html
+    assert "comment-report-link" in html
+    assert "comment-login-link" not in html
