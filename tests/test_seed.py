@@ -7,7 +7,9 @@ import pytest
 from django.core.management import call_command
 
 from articles.models import Article
+from forum import services
 from forum.models import Comment, Thread
+from forum.rendering import render_comment_body
 
 pytestmark = pytest.mark.django_db
 
@@ -130,3 +132,23 @@ def test_seed_page_has_no_comment_form(client, reader):
 
     assert "Comments are closed." in html
     assert 'id="commentform"' not in html
+
+
+def test_loadseed_loads_once_and_then_leaves_the_story_alone(moderator):
+    call_command("loadseed", verbosity=0)
+    thread = Thread.objects.get(article__slug=SLUG)
+    services.reopen_thread(thread, by=moderator)
+
+    call_command("loadseed", verbosity=0)
+
+    assert Thread.objects.get(article__slug=SLUG).is_open
+    assert Comment.objects.count() == 7
+
+
+def test_seed_comments_carry_their_rendered_html_and_the_thread_its_counts():
+    load_seed()
+
+    for comment in Comment.objects.all():
+        assert comment.body_html == render_comment_body(comment.body)
+    thread = Thread.objects.get(article__slug=SLUG)
+    assert (thread.published_count, thread.root_count) == (7, 7)
