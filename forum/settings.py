@@ -184,7 +184,8 @@ FORUM_MODERATOR_MAIL_MINUTES = 15  # at most one "comments are waiting" mail thi
 FORUM_SITE_URL = os.environ.get("FORUM_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 FORUM_THREADS_PER_PAGE = 50  # top-level comments per page, with all their replies
 FORUM_NEWEST_FIRST = False  # WordPress's default: oldest first
-FORUM_SECTION_CACHE_SECONDS = 3600  # how long a rendered comment section stays cached
+# How long a rendered comment list stays cached; 0 turns the cache off.
+FORUM_SECTION_CACHE_SECONDS = int(os.environ.get("FORUM_SECTION_CACHE_SECONDS", "3600"))
 
 # Django's cache: local memory by default; Redis (shared by all workers) when REDIS_URL
 # is set, as in production.

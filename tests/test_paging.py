@@ -206,3 +206,14 @@ def test_signed_in_readers_and_visitors_get_their_own_links(client, reader, open
     assert "comment-reply-link" in html
     assert "comment-report-link" in html
     assert "comment-login-link" not in html
+
+
+def test_the_cache_can_be_turned_off(client, settings, django_assert_max_num_queries, open_thread):
+    settings.FORUM_SECTION_CACHE_SECONDS = 0
+    CommentFactory.create_batch(3, thread=open_thread)
+    html_of(client, open_thread)
+
+    with django_assert_max_num_queries(4) as queries:
+        client.get(open_thread.article.get_absolute_url())
+
+    assert len(queries) == 4  # article, thread, a page of top-level ids, the comments

@@ -97,7 +97,7 @@ def comment_section(context, article):
         return html, page
 
     replying_to = None
-    if personal or reply_id:
+    if personal or reply_id or not settings.FORUM_SECTION_CACHE_SECONDS:
         html, page = render_list()
         replying_to = _reply_target(page.comments, reply_id)
     else:
