@@ -134,9 +134,8 @@ def edit_comment(comment: Comment, *, by, body: str) -> Comment:
         comment=comment, body=comment.body, written_at=comment.edited_at or comment.created_at
     )
     before = comment.status
-    if before == Comment.Status.PENDING and verdict.outcome == moderation.Outcome.PUBLISH:
-        pass  # editing does not let a held comment skip the queue
-    else:
+    # Editing does not let a held comment skip the queue.
+    if not (before == Comment.Status.PENDING and verdict.outcome == moderation.Outcome.PUBLISH):
         comment.status = verdict.status
         comment.reason_code = verdict.reason_code
         comment.reason = verdict.reason
