@@ -8,9 +8,16 @@ class ForumAdminSite(admin.AdminSite):
     index_template = "admin/forum_index.html"
 
     def index(self, request, extra_context=None):
-        from .models import Comment
+        from django.db.models import Exists, OuterRef
+
+        from .models import Comment, Report
 
         extra_context = extra_context or {}
         if request.user.has_perm("forum.view_comment"):
             extra_context["pending_comment_count"] = Comment.objects.awaiting_moderation().count()
+            # Comments with a report no moderator has looked at, whatever their status:
+            # the "Reported" queue.
+            extra_context["reported_comment_count"] = Comment.objects.filter(
+                Exists(Report.objects.filter(comment=OuterRef("pk"), resolved_at__isnull=True))
+            ).count()
         return super().index(request, extra_context)

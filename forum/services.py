@@ -384,8 +384,18 @@ def ban(user, *, by, note: str = "", remove_comments: bool = False):
 
 
 @transaction.atomic
+def unban(user, *, by, note: str = ""):
+    return _restrict(user, by=by, action="unban", note=note, banned=False)
+
+
+@transaction.atomic
+def end_suspension(user, *, by, note: str = ""):
+    return _restrict(user, by=by, action="end suspension", note=note, suspended_until=None)
+
+
+@transaction.atomic
 def lift_restrictions(user, *, by, note: str = ""):
-    """End a ban or suspension."""
+    """End a ban and a suspension at once."""
     return _restrict(
         user, by=by, action="lift ban and suspension", note=note, banned=False, suspended_until=None
     )

@@ -50,11 +50,13 @@ def test_queue_opens_on_pending_comments(mod_client, pending_comment, published_
 @pytest.mark.parametrize(
     ("status", "shown", "hidden"),
     [
-        ("published", "The first word.", "Hello, first time here."),
+        ("recent", "The first word.", "Hello, first time here."),
         ("all", "The first word.", None),
     ],
 )
-def test_queue_filters_by_status(mod_client, pending_comment, published_comment, status, shown, hidden):
+def test_queue_filters_by_status(
+    mod_client, pending_comment, published_comment, status, shown, hidden
+):
     html = mod_client.get(QUEUE, {"status": status}).content.decode()
 
     assert shown in html
