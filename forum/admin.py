@@ -438,7 +438,7 @@ class CommentQueueFilter(admin.SimpleListFilter):
     def choices(self, changelist):
         others = changelist.get_queryset(self.request, exclude_parameters=[self.parameter_name])
         conditions = self.conditions()
-        reported = conditions.pop(self.REPORTED)
+        del conditions[self.REPORTED]  # counted below, through the reports
         # Count only the rows of the queues, found through indexes (by status and time,
         # and the open reports), never the whole table: it grows with every comment.
         in_a_queue = Q()
