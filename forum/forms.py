@@ -55,6 +55,10 @@ class ReportForm(forms.ModelForm):
         widgets = {"reason": forms.RadioSelect, "details": forms.Textarea(attrs={"rows": 3})}
         labels = {"reason": "What is wrong with this comment?", "details": "Anything to add?"}
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].choices = Report.Reason.choices  # no empty "---------" choice
+
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("reason") == Report.Reason.OTHER and not cleaned.get("details", "").strip():

@@ -138,8 +138,12 @@ class CommentQuerySet(models.QuerySet):
         return self.published().filter(deleted_at__isnull=True)
 
     def page_roots(self):
-        """The top-level comments that pages of a thread are made of."""
-        return self.filter(parent__isnull=True)
+        """The top-level comments that pages of a thread are made of: all but those their
+        author deleted and nobody answered (those leave no trace on the page)."""
+        answered = Comment.objects.counted().filter(root=models.OuterRef("pk"))
+        return self.filter(parent__isnull=True).filter(
+            Q(deleted_at__isnull=True) | Q(models.Exists(answered))
+        )
 
     def visible_to(self, user):
         """What ``user`` sees on the article page: published comments, and their own

@@ -184,12 +184,21 @@ def check_closed(s: Submission) -> Finding | None:
     return None
 
 
+def restriction(user, now=None) -> tuple[str, str] | None:
+    """Why a moderator's decision stops ``user`` from commenting now, if it does:
+    a (code, sentence) pair."""
+    if user.banned:
+        return "banned", BANNED
+    if user.is_suspended(now):
+        until = date_format(timezone.localtime(user.suspended_until), "DATETIME_FORMAT")
+        return "suspended", f"You cannot comment until {until}."
+    return None
+
+
 def check_banned_or_suspended(s: Submission) -> Finding | None:
-    if s.author.banned:
-        return Finding(Outcome.REFUSE, "banned", BANNED)
-    if s.author.is_suspended(s.now):
-        until = date_format(timezone.localtime(s.author.suspended_until), "DATETIME_FORMAT")
-        return Finding(Outcome.REFUSE, "suspended", f"You cannot comment until {until}.")
+    if found := restriction(s.author, s.now):
+        code, sentence = found
+        return Finding(Outcome.REFUSE, code, sentence)
     return None
 
 

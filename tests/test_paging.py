@@ -217,3 +217,32 @@ def test_the_cache_can_be_turned_off(client, settings, django_assert_max_num_que
         client.get(open_thread.article.get_absolute_url())
 
     assert len(queries) == 4  # article, thread, a page of top-level ids, the comments
+
+
+def test_deleted_top_level_comments_without_replies_take_no_place_in_the_pages(
+    client, three_per_page, open_thread
+):
+    author = UserFactory()
+    roots = [CommentFactory(thread=open_thread, author=author, body=f"T{n}") for n in range(4)]
+    services.delete_own_comment(roots[1], by=author)
+    services.delete_own_comment(roots[3], by=author)
+
+    open_thread.refresh_from_db()
+    assert (open_thread.root_count, open_thread.published_count) == (2, 2)
+    html = html_of(client, open_thread)
+    assert "<p>T0</p>" in html
+    assert "<p>T2</p>" in html
+    assert 'aria-label="Comment pages"' not in html
+
+
+def test_deleted_top_level_comment_with_a_reply_keeps_its_place(
+    client, three_per_page, open_thread
+):
+    author = UserFactory()
+    root = CommentFactory(thread=open_thread, author=author)
+    CommentFactory(thread=open_thread, parent=root, body="Still here")
+    services.delete_own_comment(root, by=author)
+
+    open_thread.refresh_from_db()
+    assert open_thread.root_count == 1
+    assert "[comment deleted]" in html_of(client, open_thread)

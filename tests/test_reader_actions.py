@@ -44,6 +44,7 @@ def test_report_page_shows_the_comment_and_reasons(client, reader, published_com
     assert "The first word." in html
     for label in ("Spam", "Abusive or a personal attack", "Off-topic", "Something else"):
         assert label in html
+    assert "---------" not in html
 
 
 def test_other_reason_needs_details(client, reader, published_comment):
@@ -335,6 +336,16 @@ def test_duplicate_over_http_answers_409(client, trusted_reader, open_thread):
 
     assert response.status_code == 409
     assert "Duplicate comment detected" in response.content.decode()
+
+
+def test_banned_reader_sees_why_instead_of_the_form(client, trusted_reader, moderator, open_thread):
+    services.ban(trusted_reader, by=moderator)
+    client.force_login(trusted_reader)
+
+    html = page(client, open_thread)
+
+    assert "You have been banned from commenting." in html
+    assert 'id="commentform"' not in html
 
 
 def test_banned_reader_is_told_so(client, trusted_reader, moderator, open_thread):

@@ -127,5 +127,6 @@ def comment_section(context, article):
         replying_to=replying_to,
         comment_error=context.get("comment_error", ""),
         following=getattr(thread, "following", False),
+        restriction=user.is_authenticated and moderation.restriction(user),
     )
     return section
