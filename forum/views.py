@@ -7,7 +7,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST
 from django.views.generic import CreateView
 
 from articles.models import Article
@@ -170,6 +171,8 @@ def follow_thread(request: HttpRequest, thread_id: int) -> HttpResponse:
     return redirect(thread.article.get_absolute_url() + "#comments")
 
 
+@csrf_exempt  # mail clients POST here for one-click unsubscribe (RFC 8058); the token is the proof
+@require_http_methods(["GET", "POST"])
 def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     """One click from a mail, no log-in: turn that kind of mail off."""
     try:

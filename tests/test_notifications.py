@@ -4,6 +4,7 @@ import re
 
 import pytest
 from django.core import mail
+from django.test import Client
 from django.utils import timezone
 
 from forum import services
@@ -191,3 +192,17 @@ def test_a_forged_unsubscribe_link_is_refused(client):
 
     assert response.status_code == 400
     assert "This link does not work" in response.content.decode()
+
+
+def test_mail_clients_can_unsubscribe_with_one_post(on_commit, moderator, open_thread):
+    with on_commit():
+        services.post_comment(thread=open_thread, author=UserFactory(), body="One")
+    [message] = mails_to(moderator)
+
+    response = Client(enforce_csrf_checks=True).post(
+        unsubscribe_link(message), {"List-Unsubscribe": "One-Click"}
+    )
+
+    assert response.status_code == 200
+    moderator.refresh_from_db()
+    assert not moderator.mail_on_queue
