@@ -191,6 +191,14 @@ class UserAdmin(DjangoUserAdmin):
     def has_moderate_permission(self, request):
         return request.user.has_perm("forum.moderate_user")
 
+    @staticmethod
+    def may_restrict(request, user) -> bool:
+        """Moderators restrict readers; staff accounts are a superuser's to restrict, and
+        nobody restricts (or frees) themselves."""
+        if user.pk == request.user.pk:
+            return False
+        return request.user.is_superuser or not (user.is_staff or user.is_superuser)
+
     def get_fieldsets(self, request, obj=None):
         if obj is not None and not request.user.is_superuser:
             return self.moderator_fieldsets
@@ -208,8 +216,8 @@ class UserAdmin(DjangoUserAdmin):
                 for name in helpers.flatten_fieldsets(self.get_fieldsets(request, obj))
                 if name not in MODERATION_FIELDS
             ]
-        if not self.has_moderate_permission(request):
-            readonly.extend(MODERATION_FIELDS)
+        if not self.has_moderate_permission(request) or not self.may_restrict(request, obj):
+            readonly.extend(name for name in MODERATION_FIELDS if name not in readonly)
         return readonly
 
     def user_change_password(self, request, id, form_url=""):
@@ -273,8 +281,11 @@ class UserAdmin(DjangoUserAdmin):
         return user.comment_total
 
     def _restrict_each(self, request, queryset, apply, *, skip=None, done, why_skipped):
-        done_count = skipped_count = 0
+        done_count = skipped_count = protected_count = 0
         for user in queryset:
+            if not self.may_restrict(request, user):
+                protected_count += 1
+                continue
             if skip is not None and skip(user):
                 skipped_count += 1
                 continue
@@ -288,6 +299,17 @@ class UserAdmin(DjangoUserAdmin):
             else None,
             skipped=_left_as_they_were(skipped_count, why_skipped, ("user", "users")),
         )
+        if protected_count:
+            self.message_user(
+                request,
+                _left_as_they_were(
+                    protected_count,
+                    "staff accounts are restricted by a superuser, and nobody restricts "
+                    "themselves.",
+                    ("user", "users"),
+                ),
+                messages.WARNING,
+            )
 
     @admin.action(permissions=["moderate"], description="Pre-moderate selected users")
     def premoderate(self, request, queryset):
@@ -483,16 +505,23 @@ class ArticleFilter(admin.SimpleListFilter):
         choices = [
             (str(article.pk), f"{article.title} ({article.pending} pending)") for article in busiest
         ]
-        chosen = self.value()
-        if chosen and chosen.isdigit() and chosen not in {pk for pk, _ in choices}:
+        chosen = self.article_id()
+        if chosen is not None and str(chosen) not in {pk for pk, _ in choices}:
             article = Article.objects.filter(pk=chosen).first()
             if article is not None:
-                choices.insert(0, (chosen, article.title))
+                choices.insert(0, (str(chosen), article.title))
         return choices
 
+    def article_id(self) -> int | None:
+        """The chosen article's id; anything that is not one (an edited URL) is ignored."""
+        try:
+            return int(self.value())
+        except (TypeError, ValueError):
+            return None
+
     def queryset(self, request, queryset):
-        if self.value() and self.value().isdigit():
-            return queryset.filter(thread__article_id=self.value())
+        if self.article_id() is not None:
+            return queryset.filter(thread__article_id=self.article_id())
         return queryset
 
 

@@ -176,6 +176,7 @@ class ReasonCode(models.TextChoices):
     ABUSE = "abuse", "abusive or a personal attack"
     PRIVACY = "privacy", "shares personal information"
     OTHER = "other", "against the house rules"
+    AUTHOR_DELETED = "author_deleted", "deleted by its author"
 
 
 class Comment(models.Model):
@@ -233,6 +234,9 @@ class Comment(models.Model):
     # see "[comment deleted]" if it has replies, and nothing otherwise.
     deleted_at = models.DateTimeField(null=True, blank=True)
     # The last moderator decision on the comment; empty if none was made.
+    # When readers could first see the comment: replies are announced only then, not when
+    # a comment hidden for a while comes back.
+    first_published_at = models.DateTimeField(null=True, blank=True, editable=False)
     moderated_at = models.DateTimeField(null=True, blank=True)
     moderated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -285,7 +289,8 @@ class Comment(models.Model):
         return f"{self.author_display_name}: {self.excerpt}"
 
     def get_absolute_url(self):
-        return f"{reverse('articles:detail', args=[self.thread.article.slug])}#comment-{self.pk}"
+        """The permalink, which finds the page the comment is on."""
+        return reverse("forum:comment-permalink", args=[self.pk])
 
     def natural_key(self):
         return (self.source_id,)
@@ -433,12 +438,14 @@ class ModerationEvent(models.Model):
 
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
+        on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="+",
         help_text="Who did it; empty for the forum's own rules.",
     )
+    # The actor's username when it happened, kept if their account is deleted later.
+    actor_name = models.CharField(max_length=150, blank=True)
     action = models.CharField(max_length=40)
     comment = models.ForeignKey(
         Comment, on_delete=models.SET_NULL, null=True, blank=True, related_name="events"
@@ -463,5 +470,5 @@ class ModerationEvent(models.Model):
         ordering = ["-created_at", "-id"]
 
     def __str__(self):
-        who = self.actor or "the forum"
+        who = self.actor_name or "the forum"
         return f"{who}: {self.action}"

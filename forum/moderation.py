@@ -43,6 +43,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from .models import Comment, ModerationWord, ReasonCode, SiteSettings, Thread
+from .rendering import render_comment_body
 
 COMMENTS_CLOSED = "Comments are closed."
 PARENT_UNAVAILABLE = "The comment you are replying to is not available."
@@ -132,6 +133,9 @@ class Submission:
     def __post_init__(self):
         self.site = self.site or SiteSettings.load()
         self.now = self.now or timezone.now()
+        # Rendered once: the links rule counts the links readers would see, and the
+        # services store it.
+        self.body_html = render_comment_body(self.body)
 
 
 def is_moderator(user) -> bool:
@@ -164,11 +168,9 @@ def find_phrase(text: str, phrases: Iterable[str]) -> str | None:
     return None
 
 
-LINK = re.compile(r"\b(?:https?://|www\.)\S+", re.IGNORECASE)
-
-
-def count_links(text: str) -> int:
-    return len(LINK.findall(text))
+def count_links(html: str) -> int:
+    """The links in a comment as rendered: web addresses, bare domains included."""
+    return html.count("<a ")
 
 
 def fold_whitespace(text: str) -> str:
@@ -251,7 +253,7 @@ def check_words(s: Submission) -> list[Finding]:
 
 
 def check_links(s: Submission) -> Finding | None:
-    links = count_links(s.body)
+    links = count_links(s.body_html)
     if links >= settings.FORUM_HOLD_LINKS:
         return Finding(Outcome.HOLD, ReasonCode.LINKS, f"{links} links")
     return None

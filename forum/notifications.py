@@ -50,27 +50,39 @@ class Unsubscribed:
     description: str
 
 
-def unsubscribe(token: str) -> Unsubscribed:
-    """Carry out an unsubscribe link. Raises ``signing.BadSignature`` for a forged or
-    damaged token, ``LookupError`` when its user is gone."""
+SCOPES = {
+    REPLIES: ("mail_on_reply", "replies to your comments"),
+    DECISIONS: ("mail_on_decision", "moderators’ decisions on your comments"),
+    QUEUE: ("mail_on_queue", "comments waiting for moderation"),
+}
+
+
+def describe_unsubscribe(token: str) -> Unsubscribed:
+    """Who an unsubscribe link is for and which mails it stops, without stopping them.
+    Raises ``signing.BadSignature`` for a forged or damaged token, ``LookupError`` when
+    its user is gone."""
     data = signing.loads(token, salt=UNSUBSCRIBE_SALT)
     user = get_user_model().objects.filter(pk=data["user"]).first()
     if user is None:
         raise LookupError("No such user.")
-    scope = data["scope"]
-    if scope == THREAD:
+    if data["scope"] == THREAD:
         thread = Thread.objects.select_related("article").filter(pk=data["thread"]).first()
-        Subscription.objects.filter(user=user, thread_id=data["thread"]).delete()
         title = thread.article.title if thread else "this discussion"
         return Unsubscribed(user, f"new replies in the discussion of “{title}”")
-    field, description = {
-        REPLIES: ("mail_on_reply", "replies to your comments"),
-        DECISIONS: ("mail_on_decision", "moderators’ decisions on your comments"),
-        QUEUE: ("mail_on_queue", "comments waiting for moderation"),
-    }[scope]
-    setattr(user, field, False)
-    user.save(update_fields=[field])
-    return Unsubscribed(user, description)
+    return Unsubscribed(user, SCOPES[data["scope"]][1])
+
+
+def unsubscribe(token: str) -> Unsubscribed:
+    """Carry out an unsubscribe link (see ``describe_unsubscribe`` for its errors)."""
+    done = describe_unsubscribe(token)
+    data = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+    if data["scope"] == THREAD:
+        Subscription.objects.filter(user=done.user, thread_id=data["thread"]).delete()
+    else:
+        field = SCOPES[data["scope"]][0]
+        setattr(done.user, field, False)
+        done.user.save(update_fields=[field])
+    return done
 
 
 def _send(messages: list[EmailMessage]) -> None:
@@ -111,14 +123,24 @@ def moderators():
 
 
 def notify_moderators_of_queue() -> None:
-    """Tell moderators that comments wait, at most once every FORUM_MODERATOR_MAIL_MINUTES.
+    """Tell moderators that comments wait: one mail for everything held or reported since
+    the last one, at most once every FORUM_MODERATOR_MAIL_MINUTES.
 
-    The last-sent time lives in the database, so the limit holds across processes: only
-    the process whose update succeeds sends.
+    Called after each hold or report; what arrives within the quiet minutes goes in the
+    next mail, which the next hold or report sends, or ``manage.py notify_moderators``
+    run from cron every few minutes. The last-sent time lives in the database, so the
+    limit holds across processes: only the process whose update succeeds sends.
     """
     now = timezone.now()
     quiet_since = now - timedelta(minutes=settings.FORUM_MODERATOR_MAIL_MINUTES)
-    SiteSettings.objects.get_or_create(pk=1)
+    site = SiteSettings.objects.get_or_create(pk=1)[0]
+    last = site.moderators_notified_at
+    if last is not None and not (
+        Comment.objects.awaiting_moderation().filter(moderated_at__gt=last).exists()
+        or Comment.objects.awaiting_moderation().filter(created_at__gt=last).exists()
+        or Report.objects.filter(resolved_at__isnull=True, created_at__gt=last).exists()
+    ):
+        return  # nothing new since the last mail
     claimed = (
         SiteSettings.objects.filter(pk=1)
         .filter(Q(moderators_notified_at__isnull=True) | Q(moderators_notified_at__lte=quiet_since))

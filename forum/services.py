@@ -2,10 +2,12 @@
 opening and closing threads.
 
 Views, admin actions and management commands call these functions, so that a rule holds
-whichever way a change comes in. Each one writes the audit log (``ModerationEvent``) and
-sends its mail only once the transaction has committed.
+whichever way a change comes in. Each moderation step writes the audit log
+(``ModerationEvent``); mail goes out only once the transaction has committed, and a mail
+server that fails is logged without undoing what was saved.
 """
 
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, OuterRef, Subquery
 from django.db.models.functions import Coalesce
@@ -22,7 +24,6 @@ from .models import (
     Subscription,
     Thread,
 )
-from .rendering import render_comment_body
 
 
 class InvalidTransition(Exception):
@@ -41,6 +42,7 @@ def log(action: str, *, actor=None, comment=None, user=None, thread=None, **fiel
     return ModerationEvent.objects.create(
         action=action,
         actor=actor,
+        actor_name=actor.username if actor else "",
         comment=comment,
         user=user,
         thread=thread or (comment.thread if comment else None),
@@ -53,11 +55,20 @@ def _count(comments) -> Coalesce:
     return Coalesce(Subquery(per_thread.values("n")), 0)
 
 
-def refresh_thread(thread_id: int) -> None:
+def after_commit(callback) -> None:
+    """Run ``callback`` (a mail) once the transaction commits; log it if it fails."""
+    transaction.on_commit(callback, robust=True)
+
+
+def refresh_thread(thread_id: int, *, locked: bool = False) -> None:
     """Recount a thread and bump its version, after anything readers would notice.
 
-    One UPDATE: the counts are subqueries, so they cannot drift from the comments.
+    The thread's row is locked first (unless the caller holds the lock already), so the
+    counting statement starts after any other writer to the thread has committed and
+    sees its comments.
     """
+    if not locked:
+        list(Thread.objects.select_for_update().filter(pk=thread_id).values_list("pk"))
     Thread.objects.filter(pk=thread_id).update(
         version=F("version") + 1,
         published_count=_count(Comment.objects.counted()),
@@ -82,13 +93,13 @@ def post_comment(
 
     Raises ``moderation.CommentRefused`` (and stores nothing) when the rules refuse it.
     """
-    # Lock the thread's row and read it afresh, so that a comment cannot slip in while a
-    # moderator closes it, and two posts to one thread (a double click) are checked one
-    # after the other: the second then meets the flood and duplicate rules.
+    # Lock the author's row, so that two posts at once (two tabs, two threads) meet the
+    # flood rule one after the other, and the thread's, so that a comment cannot slip in
+    # while a moderator closes it.
+    list(get_user_model().objects.select_for_update().filter(pk=author.pk).values_list("pk"))
     thread = Thread.objects.select_for_update().select_related("article").get(pk=thread.pk)
-    verdict = moderation.review(
-        moderation.Submission(author=author, thread=thread, body=body, parent=parent)
-    )
+    submission = moderation.Submission(author=author, thread=thread, body=body, parent=parent)
+    verdict = moderation.review(submission)
     verdict.raise_if_refused()
     comment = Comment.objects.create(
         thread=thread,
@@ -96,17 +107,20 @@ def post_comment(
         root=parent and (parent.root or parent),
         author=author,
         body=body,
-        body_html=render_comment_body(body),
+        body_html=submission.body_html,
         status=verdict.status,
         reason_code=verdict.reason_code,
         reason=verdict.reason,
         ip_address=ip_address,
+        first_published_at=timezone.now() if verdict.status == Comment.Status.PUBLISHED else None,
     )
-    log("post", comment=comment, to_status=comment.status, reason=comment.reason)
     if comment.status == Comment.Status.PUBLISHED:
-        refresh_thread(thread.pk)
+        refresh_thread(thread.pk, locked=True)
+    else:
+        # The rules decided to hold it or mark it spam: that decision goes in the log.
+        log("post", actor=author, comment=comment, to_status=comment.status, reason=comment.reason)
     if follow:
-        Subscription.objects.get_or_create(user=author, thread=thread)
+        follow_thread(thread, user=author)
     _announce(comment)
     return comment
 
@@ -124,11 +138,10 @@ def edit_comment(comment: Comment, *, by, body: str) -> Comment:
         raise NotAllowed("This comment can no longer be edited.")
     if not moderation.edit_window_open(comment):
         raise NotAllowed("The time to edit this comment has passed.")
-    verdict = moderation.review(
-        moderation.Submission(
-            author=by, thread=comment.thread, body=body, parent=comment.parent, editing=comment
-        )
+    submission = moderation.Submission(
+        author=by, thread=comment.thread, body=body, parent=comment.parent, editing=comment
     )
+    verdict = moderation.review(submission)
     verdict.raise_if_refused()
     CommentRevision.objects.create(
         comment=comment, body=comment.body, written_at=comment.edited_at or comment.created_at
@@ -140,7 +153,7 @@ def edit_comment(comment: Comment, *, by, body: str) -> Comment:
         comment.reason_code = verdict.reason_code
         comment.reason = verdict.reason
     comment.body = body
-    comment.body_html = render_comment_body(body)
+    comment.body_html = submission.body_html
     comment.edited_at = timezone.now()
     comment.save(
         update_fields=["body", "body_html", "edited_at", "status", "reason_code", "reason"]
@@ -155,7 +168,7 @@ def edit_comment(comment: Comment, *, by, body: str) -> Comment:
         reason=comment.reason,
     )
     if before != Comment.Status.PENDING and comment.status == Comment.Status.PENDING:
-        transaction.on_commit(notifications.notify_moderators_of_queue)
+        after_commit(notifications.notify_moderators_of_queue)
     return comment
 
 
@@ -165,11 +178,18 @@ def delete_own_comment(comment: Comment, *, by) -> Comment:
     moderators still see what it said."""
     if comment.author_id != by.pk:
         raise NotAllowed("You can only delete your own comments.")
-    if comment.deleted_at is None:
-        comment.deleted_at = timezone.now()
-        comment.save(update_fields=["deleted_at"])
-        refresh_thread(comment.thread_id)
-        log("delete by author", actor=by, comment=comment, from_status=comment.status)
+    if comment.deleted_at is not None:
+        return comment
+    before = comment.status
+    comment.deleted_at = timezone.now()
+    if before == Comment.Status.PENDING:
+        # Nothing is left for a moderator to decide: it leaves the queue.
+        comment.status = Comment.Status.REMOVED
+        comment.reason_code = ReasonCode.AUTHOR_DELETED
+        comment.reason = ReasonCode.AUTHOR_DELETED.label
+    comment.save(update_fields=["deleted_at", "status", "reason_code", "reason"])
+    refresh_thread(comment.thread_id)
+    log("delete by author", actor=by, comment=comment, from_status=before, to_status=comment.status)
     return comment
 
 
@@ -197,11 +217,12 @@ def report_comment(comment: Comment, *, reporter, reason: str, details: str = ""
             reason_code=ReasonCode.REPORTED,
             reason=f"reported by {open_reports} readers",
         )
-    transaction.on_commit(notifications.notify_moderators_of_queue)
+    after_commit(notifications.notify_moderators_of_queue)
     return report
 
 
 def follow_thread(thread: Thread, *, user) -> None:
+    """Mail ``user`` when a reply is published in ``thread``."""
     Subscription.objects.get_or_create(user=user, thread=thread)
 
 
@@ -222,7 +243,13 @@ def _move(
     reason_code: str = "",
     reason: str = "",
 ) -> Comment:
-    if comment.status not in allowed_from:
+    # Read the comment afresh under a lock: two moderators deciding at once act one after
+    # the other, and the second finds the comment already moved.
+    list(Comment.objects.select_for_update().filter(pk=comment.pk).values_list("pk"))
+    comment.refresh_from_db(fields=["status", "deleted_at", "first_published_at"])
+    if comment.status not in allowed_from or (
+        comment.deleted_at is not None and to == Comment.Status.PUBLISHED
+    ):
         raise InvalidTransition(
             f"Cannot move a {comment.get_status_display().lower()} comment to {to}."
         )
@@ -232,7 +259,11 @@ def _move(
     comment.reason = reason
     comment.moderated_by = by
     comment.moderated_at = timezone.now()
-    comment.save(update_fields=["status", "reason_code", "reason", "moderated_by", "moderated_at"])
+    fields = ["status", "reason_code", "reason", "moderated_by", "moderated_at"]
+    if to == Comment.Status.PUBLISHED and comment.first_published_at is None:
+        comment.first_published_at = comment.moderated_at
+        fields.append("first_published_at")
+    comment.save(update_fields=fields)
     refresh_thread(comment.thread_id)
     if by is not None:
         # A moderator's decision settles the readers' reports.
@@ -245,6 +276,7 @@ def _move(
 def approve(comment: Comment, *, by) -> Comment:
     """Publish a comment that was waiting, or keep a reported one and dismiss its reports."""
     was_held = comment.status == Comment.Status.PENDING
+    never_published = comment.first_published_at is None
     if not was_held and not (
         comment.status == Comment.Status.PUBLISHED
         and comment.reports.filter(resolved_at__isnull=True).exists()
@@ -257,8 +289,10 @@ def approve(comment: Comment, *, by) -> Comment:
         allowed_from={Comment.Status.PENDING, Comment.Status.PUBLISHED},
         to=Comment.Status.PUBLISHED,
     )
-    if was_held:
-        transaction.on_commit(lambda: notifications.notify_author_of_decision(comment))
+    if was_held and never_published:
+        # The author learns it is out. A comment that reports had hidden for a while was
+        # announced when it first came out.
+        after_commit(lambda: notifications.notify_author_of_decision(comment))
         _announce(comment)
     return comment
 
@@ -301,7 +335,7 @@ def reject(comment: Comment, *, by, reason_code: str) -> Comment:
         reason_code=reason_code,
         reason=ReasonCode(reason_code).label,
     )
-    transaction.on_commit(lambda: notifications.notify_author_of_decision(comment))
+    after_commit(lambda: notifications.notify_author_of_decision(comment))
     return comment
 
 
@@ -321,6 +355,7 @@ def remove_with_replies(comment: Comment, *, by) -> list[Comment]:
 @transaction.atomic
 def restore(comment: Comment, *, by) -> Comment:
     """Undo a rejection: a comment marked spam or removed is published again."""
+    never_published = comment.first_published_at is None
     _move(
         comment,
         by=by,
@@ -328,16 +363,17 @@ def restore(comment: Comment, *, by) -> Comment:
         allowed_from={Comment.Status.SPAM, Comment.Status.REMOVED},
         to=Comment.Status.PUBLISHED,
     )
-    _announce(comment)
+    if never_published:
+        _announce(comment)
     return comment
 
 
 def _announce(comment: Comment) -> None:
     """After commit: moderators hear of a held comment, followers of a published reply."""
     if comment.status == Comment.Status.PENDING:
-        transaction.on_commit(notifications.notify_moderators_of_queue)
+        after_commit(notifications.notify_moderators_of_queue)
     elif comment.status == Comment.Status.PUBLISHED:
-        transaction.on_commit(lambda: notifications.notify_reply_published(comment))
+        after_commit(lambda: notifications.notify_reply_published(comment))
 
 
 # Moderators: users
@@ -405,7 +441,8 @@ def lift_restrictions(user, *, by, note: str = ""):
 
 
 def _set_thread_status(thread: Thread, *, by, status: str, message: str, action: str) -> Thread:
-    before = thread.status
+    # The stored status, not the one an admin form may already have put on the object.
+    before = Thread.objects.select_for_update().values_list("status", flat=True).get(pk=thread.pk)
     thread.status = status
     thread.closing_message = message
     thread.status_changed_at = timezone.now()
@@ -413,7 +450,7 @@ def _set_thread_status(thread: Thread, *, by, status: str, message: str, action:
     thread.save(
         update_fields=["status", "closing_message", "status_changed_at", "status_changed_by"]
     )
-    refresh_thread(thread.pk)
+    refresh_thread(thread.pk, locked=True)
     log(action, actor=by, thread=thread, from_status=before, to_status=status, reason=message)
     return thread
 

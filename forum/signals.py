@@ -1,9 +1,10 @@
 """Receivers that keep the forum in step with the articles app.
 
-``articles`` knows nothing of the forum, so it cannot create an article's thread
-itself; the forum listens for new articles instead.
+``articles`` knows nothing of the forum, so it cannot create an article's thread or
+tell its cached comment list that the title changed; the forum listens instead.
 """
 
+from django.db.models import F
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
@@ -12,8 +13,13 @@ from articles.models import Article
 from .models import Thread
 
 
-@receiver(post_save, sender=Article, dispatch_uid="forum_create_thread_for_article")
-def create_thread_for_new_article(sender, instance, created, raw, **kwargs):
+@receiver(post_save, sender=Article, dispatch_uid="forum_article_saved")
+def keep_thread_in_step(sender, instance, created, raw, **kwargs):
     # Fixtures (raw saves) bring their own thread, with its open or closed state.
-    if created and not raw:
+    if raw:
+        return
+    if created:
         Thread.objects.get_or_create(article=instance)
+    else:
+        # The cached comment list shows the title ("N thoughts on “Title”").
+        Thread.objects.filter(article=instance).update(version=F("version") + 1)

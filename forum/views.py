@@ -99,7 +99,9 @@ def edit_comment(request: HttpRequest, comment_id: int) -> HttpResponse:
     comment = _own_comment(request, comment_id)
     if not moderation.edit_window_open(comment):
         return _refused(request, comment, "The time to edit this comment has passed.", 403)
-    form = EditCommentForm(request.POST or None, initial={"body": comment.body})
+    form = EditCommentForm(
+        request.POST if request.method == "POST" else None, initial={"body": comment.body}
+    )
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -109,8 +111,14 @@ def edit_comment(request: HttpRequest, comment_id: int) -> HttpResponse:
                 form.add_error(None, getattr(refusal, "message", str(refusal)))
                 status = getattr(refusal, "status_code", 403)
             else:
-                messages.success(request, "Your comment is updated.")
-                return redirect("forum:comment-permalink", comment.pk)
+                comment.refresh_from_db(fields=["status"])
+                if comment.status == Comment.Status.PUBLISHED:
+                    messages.success(request, "Your comment is updated.")
+                    return redirect(_comment_url(comment, request.user))
+                messages.info(request, "Your comment is updated and waits for a moderator.")
+                if comment.status == Comment.Status.PENDING:
+                    return redirect(_comment_url(comment, request.user))
+                return redirect(comment.thread.article.get_absolute_url() + "#comments")
         else:
             status = 400
     return render(
@@ -135,7 +143,7 @@ def report_comment(request: HttpRequest, comment_id: int) -> HttpResponse:
         pk=comment_id,
         deleted_at__isnull=True,
     )
-    form = ReportForm(request.POST or None)
+    form = ReportForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -151,7 +159,10 @@ def report_comment(request: HttpRequest, comment_id: int) -> HttpResponse:
             except services.NotAllowed as refusal:
                 return _refused(request, comment, str(refusal), 403)
             messages.success(request, "Thank you. A moderator will look at this comment.")
-            return redirect(comment.thread.article.get_absolute_url() + f"#comment-{comment.pk}")
+            comment.refresh_from_db(fields=["status"])
+            if comment.status == Comment.Status.PUBLISHED:
+                return redirect(_comment_url(comment, request.user))
+            return redirect(comment.thread.article.get_absolute_url() + "#comments")
         status = 400
     return render(
         request, "forum/comment_report.html", {"comment": comment, "form": form}, status=status
@@ -174,12 +185,17 @@ def follow_thread(request: HttpRequest, thread_id: int) -> HttpResponse:
 @csrf_exempt  # mail clients POST here for one-click unsubscribe (RFC 8058); the token is the proof
 @require_http_methods(["GET", "POST"])
 def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
-    """One click from a mail, no log-in: turn that kind of mail off."""
+    """From a mail, no log-in: the link shows a button, and the button (or the mail
+    client's one-click POST) turns that kind of mail off. A GET changes nothing, as
+    mail scanners open links."""
     try:
-        done = notifications.unsubscribe(token)
+        if request.method == "POST":
+            done = notifications.unsubscribe(token)
+            return render(request, "forum/unsubscribed.html", {"done": done})
+        about = notifications.describe_unsubscribe(token)
     except (signing.BadSignature, LookupError, KeyError):
         return render(request, "forum/unsubscribed.html", {"invalid": True}, status=400)
-    return render(request, "forum/unsubscribed.html", {"done": done})
+    return render(request, "forum/unsubscribe.html", {"about": about})
 
 
 def safe_next_url(request: HttpRequest, default: str) -> str:

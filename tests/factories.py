@@ -1,12 +1,19 @@
+import importlib
+
 import factory
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.utils import timezone
 
 from articles.models import Article
 from forum import services
 from forum.models import Comment, Thread
 from forum.rendering import render_comment_body
+
+MODERATORS_0002 = importlib.import_module("forum.migrations.0002_moderators_group")
+MODERATORS_0004 = importlib.import_module(
+    "forum.migrations.0004_moderators_moderate_users_and_words"
+)
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -28,7 +35,32 @@ class ModeratorFactory(UserFactory):
     @factory.post_generation
     def moderators_group(self, create, extracted, **kwargs):
         if create:
-            self.groups.add(Group.objects.get(name="Moderators"))
+            self.groups.add(moderators_group())
+
+
+def moderators_group() -> Group:
+    """The "Moderators" group the data migrations made.
+
+    Browser tests run in transactions that end in a flush, which empties every table,
+    migrations' rows included; Django restores them only sometimes (serialized rollback
+    is fragile next to other tests). So the group is rebuilt here from the migrations'
+    own lists when it is missing.
+    """
+    group = Group.objects.filter(name="Moderators").first()
+    if group is not None:
+        return group
+    from django.apps import apps
+    from django.contrib.auth.management import create_permissions
+
+    for app_config in apps.get_app_configs():
+        create_permissions(app_config, verbosity=0)
+    group = Group.objects.create(name="Moderators")
+    for module in (MODERATORS_0002, MODERATORS_0004):
+        for app_label, codename in module.MODERATOR_PERMISSIONS:
+            group.permissions.add(
+                Permission.objects.get(content_type__app_label=app_label, codename=codename)
+            )
+    return group
 
 
 class ArticleFactory(factory.django.DjangoModelFactory):
@@ -60,6 +92,9 @@ class CommentFactory(factory.django.DjangoModelFactory):
     status = Comment.Status.PUBLISHED
     # Posted a while ago, so that the flood rule does not stop the author's next comment.
     created_at = factory.LazyFunction(lambda: timezone.now() - timezone.timedelta(hours=1))
+    first_published_at = factory.LazyAttribute(
+        lambda c: c.created_at if c.status == Comment.Status.PUBLISHED else None
+    )
 
     @factory.post_generation
     def refresh_thread(comment, create, extracted, **kwargs):

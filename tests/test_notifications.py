@@ -4,6 +4,7 @@ import re
 
 import pytest
 from django.core import mail
+from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
@@ -150,8 +151,13 @@ def test_unsubscribe_link_works_without_log_in(client, on_commit, published_comm
         services.post_comment(thread=open_thread, author=published_comment.author, body="More")
     [message] = mails_to(follower)
 
-    response = client.get(unsubscribe_link(message))
+    link = unsubscribe_link(message)
 
+    confirm = client.get(link)
+    assert "Stop these mails?" in confirm.content.decode()
+    assert Subscription.objects.filter(user=follower).exists()  # opening the link changes nothing
+
+    response = client.post(link)
     assert response.status_code == 200
     assert "You are unsubscribed" in response.content.decode()
     assert not Subscription.objects.filter(user=follower).exists()
@@ -170,7 +176,7 @@ def test_unsubscribe_from_reply_mails_stops_them(client, on_commit, published_co
         )
     [message] = mails_to(published_comment.author)
 
-    client.get(unsubscribe_link(message))
+    client.post(unsubscribe_link(message))
 
     published_comment.author.refresh_from_db()
     assert not published_comment.author.mail_on_reply
@@ -181,7 +187,7 @@ def test_moderator_can_unsubscribe_from_queue_mails(client, on_commit, moderator
         services.post_comment(thread=open_thread, author=UserFactory(), body="One")
     [message] = mails_to(moderator)
 
-    client.get(unsubscribe_link(message))
+    client.post(unsubscribe_link(message))
 
     moderator.refresh_from_db()
     assert not moderator.mail_on_queue
@@ -206,3 +212,61 @@ def test_mail_clients_can_unsubscribe_with_one_post(on_commit, moderator, open_t
     assert response.status_code == 200
     moderator.refresh_from_db()
     assert not moderator.mail_on_queue
+
+
+def test_comments_held_during_the_quiet_minutes_are_mailed_by_the_cron_command(
+    on_commit, moderator, open_thread
+):
+    with on_commit():
+        services.post_comment(thread=open_thread, author=UserFactory(), body="One")
+        services.post_comment(thread=open_thread, author=UserFactory(), body="Two")
+    assert len(mails_to(moderator)) == 1
+    SiteSettings.objects.update(
+        moderators_notified_at=timezone.now() - timezone.timedelta(minutes=16)
+    )
+    CommentFactory(thread=open_thread, status="pending", reason="first comment")
+
+    call_command("notify_moderators")
+
+    assert len(mails_to(moderator)) == 2
+    assert "3 comments awaiting moderation" in mails_to(moderator)[1].body
+
+
+def test_the_cron_command_stays_quiet_when_nothing_is_new(on_commit, moderator, open_thread):
+    with on_commit():
+        services.post_comment(thread=open_thread, author=UserFactory(), body="One")
+    # Twenty minutes later: the comment was in the last mail, nothing came since.
+    Comment.objects.update(created_at=timezone.now() - timezone.timedelta(minutes=20))
+    SiteSettings.objects.update(
+        moderators_notified_at=timezone.now() - timezone.timedelta(minutes=19)
+    )
+
+    call_command("notify_moderators")
+
+    assert len(mails_to(moderator)) == 1
+
+
+def test_a_failing_mail_server_does_not_undo_or_break_a_post(
+    client, settings, published_comment, open_thread, django_capture_on_commit_callbacks
+):
+    settings.EMAIL_BACKEND = "tests.test_notifications.BrokenMailBackend"
+    replier = UserFactory()
+    CommentFactory(author=replier)
+    client.force_login(replier)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            f"/threads/{open_thread.pk}/comments/",
+            {"body": "Reply despite the mail server", "parent": published_comment.pk},
+        )
+
+    assert response.status_code == 302
+    assert Comment.objects.filter(body="Reply despite the mail server").exists()
+
+
+class BrokenMailBackend:
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def send_messages(self, messages):
+        raise ConnectionRefusedError("no mail server")

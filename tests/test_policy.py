@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from forum import moderation, services
 from forum.models import Comment, ModerationWord, ReasonCode, SiteSettings
+from forum.rendering import render_comment_body
 
 from .factories import CommentFactory, UserFactory
 
@@ -56,10 +57,12 @@ def test_word_matcher(phrase, text, matches):
         ("see https://example.org", 1),
         ("http://a.example and www.b.example", 2),
         ("HTTPS://A.EXAMPLE/x https://b.example https://c.example", 3),
+        ("cheap-pills.com and more-pills.net", 2),  # bare domains become links too
+        ("javascript:alert(1) mailto:x@example.org", 0),
     ],
 )
-def test_link_counter(text, links):
-    assert moderation.count_links(text) == links
+def test_link_counter_counts_the_links_readers_would_see(text, links):
+    assert moderation.count_links(render_comment_body(text)) == links
 
 
 # Refusals

@@ -1,5 +1,8 @@
+from types import SimpleNamespace
+
 from django import template
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
 from django.db.models import Exists, OuterRef
 from django.template.loader import render_to_string
@@ -7,26 +10,19 @@ from django.template.loader import render_to_string
 from .. import moderation
 from ..forms import CommentForm
 from ..models import Comment, Report, SiteSettings, Subscription, Thread
-from ..threads import parse_page, thread_page
+from ..threads import ALL, page_count, parse_page, thread_page
 
 register = template.Library()
 
 register.filter("editable_now", moderation.edit_window_open)
 
 # Bump when the comment list's markup changes, so that cached copies are not reused.
-MARKUP_VERSION = 1
+MARKUP_VERSION = 2
 
-
-def _reply_target(comments, raw_id):
-    """The comment being answered, if the id names one that can take a reply."""
-    try:
-        wanted = int(raw_id)
-    except (TypeError, ValueError):
-        return None
-    for comment in comments:
-        if comment.pk == wanted and comment.can_be_replied_to:
-            return comment
-    return None
+# Who the shared, cached list is drawn for: nobody in particular, signed in or not. It
+# shows published comments only, and no comment is "theirs".
+SIGNED_IN_READER = SimpleNamespace(is_authenticated=True, pk=None)
+VISITOR = AnonymousUser()
 
 
 def _thread_for(article, user):
@@ -45,15 +41,53 @@ def _thread_for(article, user):
     return threads.first()
 
 
+def _reply_target(thread, raw_id):
+    """The comment being answered, if the id names a published comment of this thread."""
+    try:
+        wanted = int(raw_id)
+    except (TypeError, ValueError):
+        return None
+    return (
+        Comment.objects.counted().filter(thread=thread, pk=wanted).select_related("author").first()
+    )
+
+
+def _comment_list(thread, user, *, number, newest_first, accepting, personal):
+    """The heading, the page links and one page of the reply tree, as HTML."""
+    viewer = user if personal else VISITOR
+    page = thread_page(thread, viewer, number=number, newest_first=newest_first)
+    reported_ids = set()
+    if personal and thread.has_reports:
+        reported_ids = set(
+            Report.objects.filter(reporter=user, comment__thread=thread).values_list(
+                "comment_id", flat=True
+            )
+        )
+    if not personal:
+        user = SIGNED_IN_READER if user.is_authenticated else VISITOR
+    return render_to_string(
+        "forum/_comment_list.html",
+        {
+            "article": thread.article,
+            "thread": thread,
+            "page": page,
+            "accepting": accepting,
+            "user": user,
+            "reported_ids": reported_ids,
+        },
+    )
+
+
 @register.inclusion_tag("forum/_comment_section.html", takes_context=True)
 def comment_section(context, article):
     """The comments under an article, a page of threads at a time, and the form.
 
     The list of comments is the same for every reader who has nothing of their own in
-    the thread, so it is rendered once per thread version, page, order and kind of
-    reader (visitor or signed in) and kept in the cache; any change to the thread bumps
-    its version. Readers with their own comments or reports there get it made afresh.
-    The form, the follow button and "Log in to reply" are never cached.
+    the thread, so it is drawn from published comments only, once per thread version,
+    page, order and kind of reader (visitor or signed in), and kept in the cache; every
+    change to the thread bumps its version. Readers with comments or reports of their
+    own there get theirs made afresh. The form, the follow button and the reader's
+    restrictions are never cached.
 
     A view that re-shows the page after a failed post puts ``comment_form`` (bound,
     with its errors) and ``comment_error`` in the context.
@@ -65,42 +99,17 @@ def comment_section(context, article):
     if thread is None:
         return section
     accepting = moderation.accepts_comments(thread, SiteSettings.load())
-    number = parse_page(request.GET.get("cpage"))
     order = request.GET.get("corder")
     newest_first = order == "newest" if order else settings.FORUM_NEWEST_FIRST
     personal = user.is_authenticated and (thread.has_own_comments or thread.has_reports)
-    form = context.get("comment_form")
-    reply_id = form.data.get("parent") if form is not None else request.GET.get("replyto")
-
-    def render_list():
-        page = thread_page(thread, user, number=number, newest_first=newest_first)
-        reported_ids = (
-            set(
-                Report.objects.filter(reporter=user, comment__thread=thread).values_list(
-                    "comment_id", flat=True
-                )
-            )
-            if personal and thread.has_reports
-            else set()
-        )
-        html = render_to_string(
-            "forum/_comment_list.html",
-            {
-                "article": article,
-                "thread": thread,
-                "page": page,
-                "accepting": accepting,
-                "user": user,
-                "reported_ids": reported_ids,
-            },
-        )
-        return html, page
-
-    replying_to = None
-    if personal or reply_id or not settings.FORUM_SECTION_CACHE_SECONDS:
-        html, page = render_list()
-        replying_to = _reply_target(page.comments, reply_id)
+    number = parse_page(request.GET.get("cpage"))
+    arguments = {"newest_first": newest_first, "accepting": accepting, "personal": personal}
+    if personal or not settings.FORUM_SECTION_CACHE_SECONDS:
+        html = _comment_list(thread, user, number=number, **arguments)
     else:
+        # Only real pages get a place in the cache, whatever is asked for.
+        if number != ALL:
+            number = min(number, page_count(thread.root_count))
         key = ":".join(
             str(part)
             for part in (
@@ -116,8 +125,12 @@ def comment_section(context, article):
         )
         html = cache.get(key)
         if html is None:
-            html, _ = render_list()
+            html = _comment_list(thread, user, number=number, **arguments)
             cache.set(key, html, settings.FORUM_SECTION_CACHE_SECONDS)
+
+    form = context.get("comment_form")
+    reply_id = form.data.get("parent") if form is not None else request.GET.get("replyto")
+    replying_to = _reply_target(thread, reply_id) if reply_id and accepting else None
     if form is None:
         form = CommentForm(thread=thread, initial={"parent": replying_to and replying_to.pk})
     section.update(
