@@ -375,6 +375,18 @@ class ModerationWord(models.Model):
     def __str__(self):
         return self.phrase
 
+    CACHE_KEY = "forum:moderation-words"
+
+    @classmethod
+    def listed(cls) -> list[tuple[str, str]]:
+        """Every (kind, phrase), read by every post; kept in the cache, which
+        ``forum.signals`` empties when a word is saved or deleted."""
+        words = cache.get(cls.CACHE_KEY)
+        if words is None:
+            words = list(cls.objects.values_list("kind", "phrase"))
+            cache.set(cls.CACHE_KEY, words, 300)
+        return words
+
 
 class SiteSettings(models.Model):
     """Forum-wide switches that moderators flip in the admin. There is one row."""

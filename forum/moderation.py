@@ -239,7 +239,7 @@ def check_parent(s: Submission) -> Finding | None:
 
 
 def check_words(s: Submission) -> list[Finding]:
-    words = ModerationWord.objects.values_list("kind", "phrase")
+    words = ModerationWord.listed()
     disallowed = [phrase for kind, phrase in words if kind == ModerationWord.Kind.DISALLOW]
     held = [phrase for kind, phrase in words if kind == ModerationWord.Kind.HOLD]
     findings = []

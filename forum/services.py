@@ -104,7 +104,7 @@ def post_comment(
     comment = Comment.objects.create(
         thread=thread,
         parent=parent,
-        root=parent and (parent.root or parent),
+        root_id=parent and (parent.root_id or parent.pk),
         author=author,
         body=body,
         body_html=submission.body_html,

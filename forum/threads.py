@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Q, Subquery
 
 from .models import Comment, Thread
 
@@ -106,18 +106,17 @@ def thread_page(
 
 
 def page_of(comment: Comment, user, *, newest_first: bool = False) -> int:
-    """The page on which ``comment`` is shown: the page of its top-level comment."""
-    root = comment.root or comment
+    """The page on which ``comment`` is shown: the page of its top-level comment.
+
+    One query: the top-level comments shown before that one, counted."""
+    root_id = comment.root_id or comment.pk
+    root_time = Subquery(Comment.objects.filter(pk=root_id).values("created_at")[:1])
     roots = Comment.objects.visible_to(user).filter(thread=comment.thread_id).page_roots()
     if newest_first:
-        before = roots.filter(
-            Q(created_at__gt=root.created_at) | Q(created_at=root.created_at, pk__gt=root.pk)
-        )
+        before = Q(created_at__gt=root_time) | Q(created_at=root_time, pk__gt=root_id)
     else:
-        before = roots.filter(
-            Q(created_at__lt=root.created_at) | Q(created_at=root.created_at, pk__lt=root.pk)
-        )
-    return before.count() // page_size() + 1
+        before = Q(created_at__lt=root_time) | Q(created_at=root_time, pk__lt=root_id)
+    return roots.filter(before).count() // page_size() + 1
 
 
 def arrange(comments: list[Comment], *, newest_first: bool = False) -> list[Comment]:

@@ -302,3 +302,13 @@ def test_site_settings_default_without_a_row():
 
     assert not site.read_only
     assert not site.approve_all_manually
+
+
+def test_a_new_word_applies_to_the_next_comment_at_once(open_thread, trusted_reader):
+    assert review(trusted_reader, open_thread, body="casino").outcome == 0  # fills the cache
+    words(ModerationWord.Kind.DISALLOW, "casino")
+
+    assert review(trusted_reader, open_thread, body="casino").status == Comment.Status.SPAM
+
+    ModerationWord.objects.all().delete()
+    assert review(trusted_reader, open_thread, body="casino").outcome == 0

@@ -10,14 +10,13 @@ from django.template.loader import render_to_string
 from .. import moderation
 from ..forms import CommentForm
 from ..models import Comment, Report, SiteSettings, Subscription, Thread
+from ..rendering import CommentItems
 from ..threads import ALL, page_count, parse_page, thread_page
 
 register = template.Library()
 
-register.filter("editable_now", moderation.edit_window_open)
-
 # Bump when the comment list's markup changes, so that cached copies are not reused.
-MARKUP_VERSION = 2
+MARKUP_VERSION = 3
 
 # Who the shared, cached list is drawn for: nobody in particular, signed in or not. It
 # shows published comments only, and no comment is "theirs".
@@ -65,16 +64,17 @@ def _comment_list(thread, user, *, number, newest_first, accepting, personal):
         )
     if not personal:
         user = SIGNED_IN_READER if user.is_authenticated else VISITOR
+    page_query = ""
+    if page.number != 1:
+        page_query += f"cpage={page.number}&amp;"
+    if page.newest_first:
+        page_query += "corder=newest&amp;"
+    items = CommentItems(
+        user=user, accepting=accepting, reported_ids=reported_ids, page_query=page_query
+    ).render(page.comments)
     return render_to_string(
         "forum/_comment_list.html",
-        {
-            "article": thread.article,
-            "thread": thread,
-            "page": page,
-            "accepting": accepting,
-            "user": user,
-            "reported_ids": reported_ids,
-        },
+        {"article": thread.article, "thread": thread, "page": page, "items": items},
     )
 
 
