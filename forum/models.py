@@ -137,6 +137,12 @@ class CommentQuerySet(models.QuerySet):
         """The comments the heading counts: published and not deleted by their author."""
         return self.published().filter(deleted_at__isnull=True)
 
+    def answered(self):
+        """Comments with at least one published reply below them."""
+        return self.filter(
+            models.Exists(Comment.objects.counted().filter(root=models.OuterRef("pk")))
+        )
+
     def page_roots(self):
         """The top-level comments that pages of a thread are made of: all but those their
         author deleted and nobody answered (those leave no trace on the page)."""
@@ -270,6 +276,12 @@ class Comment(models.Model):
                 name="comment_thread_roots",
             ),
             models.Index(fields=["root", "created_at"], name="comment_root_replies"),
+            # "Has this top-level comment a published reply?" (deleted ones stay if so).
+            models.Index(
+                fields=["root"],
+                condition=Q(status="published", deleted_at__isnull=True),
+                name="comment_counted_replies",
+            ),
             # The moderation queue: one status, oldest or newest first.
             models.Index(fields=["status", "created_at"], name="comment_queue"),
             # "Has this reader a published comment yet?"

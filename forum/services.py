@@ -69,10 +69,13 @@ def refresh_thread(thread_id: int, *, locked: bool = False) -> None:
     """
     if not locked:
         list(Thread.objects.select_for_update().filter(pk=thread_id).values_list("pk"))
+    roots = Comment.objects.published().filter(parent__isnull=True)
     Thread.objects.filter(pk=thread_id).update(
         version=F("version") + 1,
         published_count=_count(Comment.objects.counted()),
-        root_count=_count(Comment.objects.published().page_roots()),
+        # Two counts added, rather than one with an OR, so each can use an index.
+        root_count=_count(roots.filter(deleted_at__isnull=True))
+        + _count(roots.filter(deleted_at__isnull=False).answered()),
     )
 
 
@@ -115,7 +118,13 @@ def post_comment(
         first_published_at=timezone.now() if verdict.status == Comment.Status.PUBLISHED else None,
     )
     if comment.status == Comment.Status.PUBLISHED:
-        refresh_thread(thread.pk, locked=True)
+        # Under the thread's lock a new comment adds one: no need to recount the thread,
+        # which would cost more the longer the discussion.
+        Thread.objects.filter(pk=thread.pk).update(
+            version=F("version") + 1,
+            published_count=F("published_count") + 1,
+            root_count=F("root_count") + (1 if parent is None else 0),
+        )
     else:
         # The rules decided to hold it or mark it spam: that decision goes in the log.
         log("post", actor=author, comment=comment, to_status=comment.status, reason=comment.reason)

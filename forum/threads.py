@@ -46,6 +46,22 @@ class ThreadPage:
         return self.number + 1
 
 
+SHOWN_FIELDS = (
+    "thread_id",
+    "parent_id",
+    "root_id",
+    "author_id",
+    "author_name",
+    "body_html",
+    "status",
+    "created_at",
+    "edited_at",
+    "deleted_at",
+    "author__username",
+    "author__display_name",
+)
+
+
 def page_size() -> int:
     return settings.FORUM_THREADS_PER_PAGE
 
@@ -95,7 +111,9 @@ def thread_page(
             ]
         )
         comments = visible.filter(Q(pk__in=root_ids) | Q(root__in=root_ids))
-    arranged = arrange(list(comments.select_related("author")), newest_first=newest_first)
+    # Only what the page shows: a whole thread can hold ten thousand comments.
+    comments = comments.select_related("author").only(*SHOWN_FIELDS)
+    arranged = arrange(list(comments), newest_first=newest_first)
     return ThreadPage(
         thread=thread,
         comments=arranged,

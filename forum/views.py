@@ -16,7 +16,7 @@ from articles.models import Article
 from . import moderation, notifications, services
 from .forms import CommentForm, EditCommentForm, ReportForm, SignUpForm
 from .models import Comment, Thread
-from .threads import page_of
+from .threads import page_count, page_of
 
 
 def _article_page(
@@ -60,12 +60,21 @@ def post_comment(request: HttpRequest, thread_id: int) -> HttpResponse:
         messages.info(request, "Thanks! Your comment is awaiting moderation.")
     else:
         messages.info(request, "Your comment is held for review.")
-    return redirect(_comment_url(comment, request.user))
+    return redirect(_comment_url(comment, request.user, just_posted=True))
 
 
-def _comment_url(comment: Comment, user) -> str:
+def _comment_url(comment: Comment, user, *, just_posted: bool = False) -> str:
     """The comment's place: its article, on the page of its thread, at its anchor."""
-    number = page_of(comment, user, newest_first=settings.FORUM_NEWEST_FIRST)
+    if just_posted and comment.parent_id is None and comment.status == Comment.Status.PUBLISHED:
+        # A top-level comment just posted is the last of its thread: no need to count
+        # what comes before it.
+        if settings.FORUM_NEWEST_FIRST:
+            number = 1
+        else:
+            roots = Thread.objects.values_list("root_count", flat=True).get(pk=comment.thread_id)
+            number = page_count(roots)
+    else:
+        number = page_of(comment, user, newest_first=settings.FORUM_NEWEST_FIRST)
     query = f"?cpage={number}" if number > 1 else ""
     return f"{comment.thread.article.get_absolute_url()}{query}#comment-{comment.pk}"
 
