@@ -41,5 +41,12 @@ check-deploy: $(VENV)/.installed
 	DJANGO_SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
 	$(BIN)/python manage.py check --deploy --fail-level WARNING
 
+# The performance targets (bench/README.md): in process on SQLite and on PostgreSQL, then
+# gunicorn under wrk (apt-get install wrk) over PostgreSQL and Redis. Prints one table and
+# PASS or FAIL per target; fails if any target does. BENCH_ARGS="--quick" to try it out.
+BENCH_DATABASE_URL ?= postgres://root@127.0.0.1:5432/forum_bench
+bench: $(VENV)/.installed
+	BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python -m bench $(BENCH_ARGS)
+
 clean:
-	rm -rf $(VENV) staticfiles test-results .pytest_cache .ruff_cache *.egg-info
+	rm -rf $(VENV) staticfiles test-results bench/results .pytest_cache .ruff_cache *.egg-info
