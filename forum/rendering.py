@@ -53,6 +53,7 @@ class CommentItems:
         self.page_query = page_query  # "cpage=2&amp;" etc., kept by the reply links
         self.months = [str(MONTHS[number]) for number in range(1, 13)]
         self.names = {}
+        self.timezone = timezone.get_current_timezone()
         self.now = timezone.now()
         self.edit_window = timedelta(minutes=settings.FORUM_EDIT_WINDOW_MINUTES)
         self.login_url = reverse("login")
@@ -66,13 +67,13 @@ class CommentItems:
         return f"{before}/{comment_id}/{after}"
 
     def author(self, comment) -> str:
-        key = comment.author_id or comment.author_name
+        key = comment.author_id or comment.author_display_name
         if key not in self.names:
             self.names[key] = escape(comment.author_display_name)
         return self.names[key]
 
     def time(self, moment) -> str:
-        local = timezone.localtime(moment)
+        local = moment.astimezone(self.timezone)
         hour = local.hour % 12 or 12
         noon = "a.m." if local.hour < 12 else "p.m."
         day = f"{self.months[local.month - 1]} {local.day}, {local.year}"

@@ -46,20 +46,62 @@ class ThreadPage:
         return self.number + 1
 
 
-SHOWN_FIELDS = (
-    "thread_id",
-    "parent_id",
-    "root_id",
-    "author_id",
-    "author_name",
-    "body_html",
-    "status",
-    "created_at",
-    "edited_at",
-    "deleted_at",
-    "author__username",
-    "author__display_name",
-)
+class ShownComment:
+    """What a page shows of a comment: read as plain rows, not model instances, because a
+    whole thread can hold ten thousand comments and building models costs more than the
+    page may take."""
+
+    FIELDS = (
+        "pk",
+        "parent_id",
+        "root_id",
+        "author_id",
+        "author_name",
+        "author__display_name",
+        "author__username",
+        "body_html",
+        "status",
+        "created_at",
+        "edited_at",
+        "deleted_at",
+    )
+    __slots__ = (
+        "author_display_name",
+        "author_id",
+        "body_html",
+        "can_be_replied_to",
+        "closes",
+        "created_at",
+        "deleted_at",
+        "depth",
+        "edited_at",
+        "opens_children",
+        "parent_id",
+        "pk",
+        "real_depth",
+        "root_id",
+        "status",
+    )
+
+    def __init__(self, row):
+        (
+            self.pk,
+            self.parent_id,
+            self.root_id,
+            self.author_id,
+            author_name,
+            display_name,
+            username,
+            self.body_html,
+            self.status,
+            self.created_at,
+            self.edited_at,
+            self.deleted_at,
+        ) = row
+        if self.author_id is not None:
+            self.author_display_name = display_name or username
+        else:
+            self.author_display_name = author_name or "Anonymous"
 
 
 def page_size() -> int:
@@ -111,9 +153,8 @@ def thread_page(
             ]
         )
         comments = visible.filter(Q(pk__in=root_ids) | Q(root__in=root_ids))
-    # Only what the page shows: a whole thread can hold ten thousand comments.
-    comments = comments.select_related("author").only(*SHOWN_FIELDS)
-    arranged = arrange(list(comments), newest_first=newest_first)
+    rows = comments.order_by("created_at", "id").values_list(*ShownComment.FIELDS)
+    arranged = arrange([ShownComment(row) for row in rows], newest_first=newest_first)
     return ThreadPage(
         thread=thread,
         comments=arranged,
@@ -137,7 +178,7 @@ def page_of(comment: Comment, user, *, newest_first: bool = False) -> int:
     return roots.filter(before).count() // page_size() + 1
 
 
-def arrange(comments: list[Comment], *, newest_first: bool = False) -> list[Comment]:
+def arrange(comments: list[ShownComment], *, newest_first: bool = False) -> list[ShownComment]:
     """Put comments in reading order, each followed by its replies (oldest first), with
     depth and nesting hints. ``comments`` must be in (created_at, id) order."""
     max_depth = settings.FORUM_MAX_THREAD_DEPTH
