@@ -172,17 +172,18 @@ def notify_moderators_of_queue() -> None:
 
 def notify_reply_published(comment: Comment) -> None:
     """Tell the thread's followers, and the author of the comment answered, that a reply
-    is published."""
-    comment = Comment.objects.select_related("thread__article", "author", "parent__author").get(
-        pk=comment.pk
-    )
+    is published. Runs after every published comment, so it reads no more than it must:
+    the followers, and the rest only when there is someone to tell."""
     recipients = {}  # user id -> (user, scope)
-    for subscription in Subscription.objects.filter(thread=comment.thread).select_related("user"):
+    followers = Subscription.objects.filter(thread_id=comment.thread_id).select_related("user")
+    for subscription in followers:
         recipients[subscription.user_id] = (subscription.user, THREAD)
     parent_author = comment.parent.author if comment.parent_id else None
     if parent_author is not None and parent_author.mail_on_reply:
         recipients.setdefault(parent_author.pk, (parent_author, REPLIES))
     recipients.pop(comment.author_id, None)
+    if not recipients:
+        return
     article = comment.thread.article
     context = {
         "comment": comment,
