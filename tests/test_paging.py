@@ -246,3 +246,50 @@ def test_deleted_top_level_comment_with_a_reply_keeps_its_place(
     open_thread.refresh_from_db()
     assert open_thread.root_count == 1
     assert "[comment deleted]" in html_of(client, open_thread)
+
+
+# The whole page, for visitors
+
+
+def test_visitors_get_the_article_page_from_the_cache_with_one_query(
+    client, django_assert_max_num_queries, open_thread
+):
+    CommentFactory.create_batch(5, thread=open_thread)
+    first = client.get(open_thread.article.get_absolute_url())
+
+    with django_assert_max_num_queries(1):
+        again = client.get(open_thread.article.get_absolute_url())
+
+    assert again.content == first.content
+
+
+def test_a_visitor_sees_a_comment_approved_since_the_page_was_cached(
+    client, open_thread, moderator, pending_comment
+):
+    html_of(client, open_thread)
+
+    services.approve(pending_comment, by=moderator)
+
+    assert "Hello, first time here." in html_of(client, open_thread)
+
+
+def test_signed_in_readers_never_get_the_visitors_page(client, reader, open_thread):
+    CommentFactory(thread=open_thread)
+    html_of(client, open_thread)
+    client.force_login(reader)
+
+    html = html_of(client, open_thread)
+
+    assert "Signed in as" in html
+    assert 'id="commentform"' in html
+
+
+def test_odd_query_strings_are_not_cached_for_visitors(client, open_thread):
+    from django.core.cache import cache
+
+    CommentFactory(thread=open_thread)
+    cache.clear()
+    for junk in range(3):
+        html_of(client, open_thread, utm=junk)
+
+    assert not [key for key in cache._cache if "visitor-page" in key]
