@@ -148,7 +148,7 @@ class CommentItems:
         if comment.opens_children:
             end = '<ol class="children">'
         else:
-            end = "</li>" + "</ol></li>" * len(comment.closes)
+            end = "</li>" + "</ol></li>" * comment.closes
         return (
             f'<li id="comment-{cid}" class="{classes}">\n'
             f'<article class="comment-body">{inside}</article>\n{end}\n'

@@ -20,7 +20,7 @@ class ThreadPage:
     ``comments`` is in display order: each comment is followed by its replies. Every
     comment carries ``depth`` (1 for top level, capped at the thread depth limit) and
     the markup hints ``opens_children`` and ``closes`` (how many reply lists end after
-    it), so the template nests ``<ol class="children">`` without recursion.
+    it), so the list nests ``<ol class="children">`` without recursion.
     """
 
     thread: Thread
@@ -201,26 +201,25 @@ def arrange(comments: list[ShownComment], *, newest_first: bool = False) -> list
         comment, depth = stack.pop()
         comment.real_depth = depth
         in_order.append(comment)
-        stack.extend((reply, depth + 1) for reply in reversed(replies[comment.pk]))
+        stack.extend((reply, depth + 1) for reply in reversed(replies.get(comment.pk, ())))
 
     # A comment its author deleted stays as "[comment deleted]" only while replies
     # below it are shown. Replies come after their parent, so walk backwards.
     kept = set()
     for comment in reversed(in_order):
-        if comment.deleted_at is None or any(r.pk in kept for r in replies[comment.pk]):
+        if comment.deleted_at is None or any(r.pk in kept for r in replies.get(comment.pk, ())):
             kept.add(comment.pk)
     ordered = [comment for comment in in_order if comment.pk in kept]
 
+    published = str(Comment.Status.PUBLISHED)
+    last = len(ordered) - 1
     for index, comment in enumerate(ordered):
         # Replies past the depth limit are shown at the limit, after their parent.
-        comment.depth = min(comment.real_depth, max_depth)
-        following = ordered[index + 1].real_depth if index + 1 < len(ordered) else 1
-        next_depth = min(following, max_depth)
-        comment.opens_children = next_depth > comment.depth
-        comment.closes = range(max(comment.depth - next_depth, 0))
+        depth = comment.depth = min(comment.real_depth, max_depth)
+        next_depth = min(ordered[index + 1].real_depth, max_depth) if index < last else 1
+        comment.opens_children = next_depth > depth
+        comment.closes = max(depth - next_depth, 0)  # reply lists that end after it
         comment.can_be_replied_to = (
-            comment.depth < max_depth
-            and comment.status == Comment.Status.PUBLISHED
-            and comment.deleted_at is None
+            depth < max_depth and comment.status == published and comment.deleted_at is None
         )
     return ordered
