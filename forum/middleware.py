@@ -8,16 +8,44 @@ the header and perhaps comments of their own, always get a page made for them.
 """
 
 import hashlib
+from collections import OrderedDict
 
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpResponse
 from django.utils import timezone
 
+from articles.models import Article
+
 from .models import SiteSettings, Thread
 
 ARTICLE_PAGE = "articles:detail"
 ALLOWED_PARAMETERS = {"cpage", "corder"}
+
+
+class RecentPages:
+    """The last few pages served, in this process's memory, in front of the shared cache:
+    a hot page is large (hundreds of comments) and asked for many times a second. The
+    keys carry the thread's version, so a copy here is never stale, only unused."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self.pages = OrderedDict()
+
+    def get(self, key):
+        content = self.pages.get(key)
+        if content is not None:
+            self.pages.move_to_end(key)
+        return content
+
+    def put(self, key, content) -> None:
+        self.pages[key] = content
+        self.pages.move_to_end(key)
+        while len(self.pages) > self.size:
+            self.pages.popitem(last=False)
+
+
+recent_pages = RecentPages(size=32)
 
 
 class VisitorPageCacheMiddleware:
@@ -31,7 +59,11 @@ class VisitorPageCacheMiddleware:
         key = self.key(request, view_kwargs)
         if key is None:
             return None
-        content = cache.get(key)
+        content = recent_pages.get(key)
+        if content is None:
+            content = cache.get(key)
+            if content is not None:
+                recent_pages.put(key, content)
         if content is not None:
             return HttpResponse(content)
         request._visitor_page_key = key
@@ -59,26 +91,31 @@ class VisitorPageCacheMiddleware:
             or not set(request.GET) <= ALLOWED_PARAMETERS
         ):
             return None
-        thread = (
+        row = (
             Thread.objects.filter(
                 article__slug=view_kwargs.get("slug"),
                 article__status="published",
                 article__published_at__lte=timezone.now(),
             )
-            .select_related("article")
-            .only("pk", "version", "created_at", "status", "keep_open", "article__published_at")
+            .values_list(
+                "pk", "created_at", "version", "status", "keep_open", "article__published_at"
+            )
             .first()
         )
-        if thread is None:
+        if row is None:
             return None  # not found, or no thread: the view answers
+        pk, created_at, version, status, keep_open, published_at = row
+        thread = Thread(
+            pk=pk, status=status, keep_open=keep_open, article=Article(published_at=published_at)
+        )
         accepting = thread.is_open and not SiteSettings.load().read_only
         return ":".join(
             str(part)
             for part in (
                 "forum:visitor-page",
-                thread.pk,
-                int(thread.created_at.timestamp()),
-                thread.version,
+                pk,
+                created_at.timestamp(),
+                version,
                 "open" if accepting else "closed",
                 hashlib.sha256(request.get_full_path().encode()).hexdigest(),
             )

@@ -2,6 +2,7 @@ import pytest
 from django.core.cache import cache
 
 from forum import services
+from forum.middleware import recent_pages
 from forum.models import Comment
 
 from .factories import ArticleFactory, CommentFactory, ModeratorFactory, UserFactory
@@ -9,8 +10,9 @@ from .factories import ArticleFactory, CommentFactory, ModeratorFactory, UserFac
 
 @pytest.fixture(autouse=True)
 def empty_cache():
-    """Each test starts with an empty cache, as ids are reused between tests."""
+    """Each test starts with empty caches, as ids are reused between tests."""
     cache.clear()
+    recent_pages.pages.clear()
 
 
 @pytest.fixture

@@ -117,7 +117,7 @@ def comment_section(context, article):
                 MARKUP_VERSION,
                 thread.pk,
                 # With the creation time, a rebuilt database cannot meet old copies.
-                int(thread.created_at.timestamp()),
+                thread.created_at.timestamp(),
                 thread.version,
                 number,
                 "newest" if newest_first else "oldest",
