@@ -123,7 +123,7 @@ class CommentItems:
         classes = f"comment depth-{comment.depth}"
         if comment.status == "pending":
             classes += " comment-pending"
-        if comment.deleted_at is not None:
+        if comment.is_deleted:
             classes += " comment-deleted"
             inside = (
                 '<p class="comment-deleted-note text-muted fst-italic mb-0">[comment deleted]</p>'
@@ -131,7 +131,7 @@ class CommentItems:
         else:
             author = self.author(comment)
             edited = (
-                '<span class="comment-edited text-muted">edited</span>' if comment.edited_at else ""
+                '<span class="comment-edited text-muted">edited</span>' if comment.is_edited else ""
             )
             awaiting = (
                 '<p class="comment-awaiting-moderation">Your comment is awaiting moderation.</p>'

@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Q, Subquery
+from django.db.models import BooleanField, ExpressionWrapper, Q, Subquery
 
 from .models import Comment, Thread
 
@@ -62,8 +62,8 @@ class ShownComment:
         "body_html",
         "status",
         "created_at",
-        "edited_at",
-        "deleted_at",
+        "is_edited",
+        "is_deleted",
     )
     __slots__ = (
         "author_display_name",
@@ -72,9 +72,9 @@ class ShownComment:
         "can_be_replied_to",
         "closes",
         "created_at",
-        "deleted_at",
         "depth",
-        "edited_at",
+        "is_deleted",
+        "is_edited",
         "opens_children",
         "parent_id",
         "pk",
@@ -95,8 +95,8 @@ class ShownComment:
             self.body_html,
             self.status,
             self.created_at,
-            self.edited_at,
-            self.deleted_at,
+            self.is_edited,
+            self.is_deleted,
         ) = row
         if self.author_id is not None:
             self.author_display_name = display_name or username
@@ -153,7 +153,15 @@ def thread_page(
             ]
         )
         comments = visible.filter(Q(pk__in=root_ids) | Q(root__in=root_ids))
-    rows = comments.order_by("created_at", "id").values_list(*ShownComment.FIELDS)
+    # Two flags rather than two timestamps: the page only says "edited" or "deleted".
+    rows = (
+        comments.annotate(
+            is_edited=ExpressionWrapper(Q(edited_at__isnull=False), BooleanField()),
+            is_deleted=ExpressionWrapper(Q(deleted_at__isnull=False), BooleanField()),
+        )
+        .order_by("created_at", "id")
+        .values_list(*ShownComment.FIELDS)
+    )
     arranged = arrange([ShownComment(row) for row in rows], newest_first=newest_first)
     return ThreadPage(
         thread=thread,
@@ -207,7 +215,7 @@ def arrange(comments: list[ShownComment], *, newest_first: bool = False) -> list
     # below it are shown. Replies come after their parent, so walk backwards.
     kept = set()
     for comment in reversed(in_order):
-        if comment.deleted_at is None or any(r.pk in kept for r in replies.get(comment.pk, ())):
+        if not comment.is_deleted or any(r.pk in kept for r in replies.get(comment.pk, ())):
             kept.add(comment.pk)
     ordered = [comment for comment in in_order if comment.pk in kept]
 
@@ -220,6 +228,6 @@ def arrange(comments: list[ShownComment], *, newest_first: bool = False) -> list
         comment.opens_children = next_depth > depth
         comment.closes = max(depth - next_depth, 0)  # reply lists that end after it
         comment.can_be_replied_to = (
-            depth < max_depth and comment.status == published and comment.deleted_at is None
+            depth < max_depth and comment.status == published and not comment.is_deleted
         )
     return ordered
