@@ -286,6 +286,8 @@ class Comment(models.Model):
             models.Index(fields=["status", "created_at"], name="comment_queue"),
             # "Has this reader a published comment yet?"
             models.Index(fields=["author", "status"], name="comment_author_status"),
+            # "Did this reader post in the last few seconds?" (the flood rule)
+            models.Index(fields=["author", "created_at"], name="comment_author_recent"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -30,8 +30,17 @@ class ThreadPage:
     newest_first: bool
 
     @property
-    def page_numbers(self) -> range:
-        return range(1, self.page_count + 1)
+    def page_numbers(self) -> list[int | None]:
+        """The page links to show: the first and the last page and two either side of
+        this one; None where pages are left out (shown as "…"), as in WordPress."""
+        around = 1 if self.number == ALL else self.number
+        wanted = {1, self.page_count, *range(around - 2, around + 3)}
+        numbers = []
+        for number in sorted(n for n in wanted if 1 <= n <= self.page_count):
+            if numbers and number - numbers[-1] > 1:
+                numbers.append(None)
+            numbers.append(number)
+        return numbers
 
     @property
     def previous_number(self) -> int | None:

@@ -293,3 +293,16 @@ def test_odd_query_strings_are_not_cached_for_visitors(client, open_thread):
         html_of(client, open_thread, utm=junk)
 
     assert not [key for key in cache._cache if "visitor-page" in key]
+
+
+def test_many_pages_show_the_first_the_last_and_the_neighbours(client, three_per_page, open_thread):
+    CommentFactory.create_batch(30, thread=open_thread)  # ten pages
+
+    html = html_of(client, open_thread, cpage=5)
+
+    for shown in (1, 3, 4, 6, 7, 10):
+        assert f'href="?cpage={shown}#comments">{shown}</a>' in html
+    assert 'aria-current="page">5</span>' in html
+    assert 'href="?cpage=2#comments">2</a>' not in html
+    assert 'href="?cpage=8#comments">8</a>' not in html
+    assert html.count(">…</span>") == 4  # two gaps, above and below the comments

@@ -16,7 +16,7 @@ from ..threads import ALL, page_count, parse_page, thread_page
 register = template.Library()
 
 # Bump when the comment list's markup changes, so that cached copies are not reused.
-MARKUP_VERSION = 3
+MARKUP_VERSION = 4
 
 # Who the shared, cached list is drawn for: nobody in particular, signed in or not. It
 # shows published comments only, and no comment is "theirs".
