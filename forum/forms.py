@@ -4,6 +4,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import UserCreationForm
 
 from .models import Comment, Report
+from .moderation import PARENT_UNAVAILABLE
 
 
 class CommentForm(forms.Form):
@@ -30,17 +31,11 @@ class CommentForm(forms.Form):
         parent_id = self.cleaned_data.get("parent")
         if parent_id is None:
             return None
-        parent = (
-            Comment.objects.published()
-            .filter(pk=parent_id, thread=self.thread)
-            .select_related("author")
-            .first()
-        )
+        # Whether it may be answered (published, not deleted) is the rules' call
+        # (forum/moderation.py); here it only has to be a comment of this thread.
+        parent = Comment.objects.filter(pk=parent_id, thread=self.thread).first()
         if parent is None:
-            raise forms.ValidationError(
-                "The comment you are replying to is not available. "
-                "It may have been removed; you can still post a new comment."
-            )
+            raise forms.ValidationError(PARENT_UNAVAILABLE)
         return parent
 
 

@@ -46,7 +46,10 @@ from .models import Comment, ModerationWord, ReasonCode, SiteSettings, Thread
 from .rendering import render_comment_body
 
 COMMENTS_CLOSED = "Comments are closed."
-PARENT_UNAVAILABLE = "The comment you are replying to is not available."
+PARENT_UNAVAILABLE = (
+    "The comment you are replying to is not available. "
+    "It may have been removed; you can still post a new comment."
+)
 FLOOD = "You are posting comments too quickly. Slow down."
 DUPLICATE = "Duplicate comment detected; it looks as though you’ve already said that!"
 BANNED = "You have been banned from commenting."
