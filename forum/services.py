@@ -322,7 +322,10 @@ def mark_spam(comment: Comment, *, by) -> Comment:
 
 @transaction.atomic
 def remove(comment: Comment, *, by) -> Comment:
-    return _move(
+    """Take a comment down. The author of a held comment learns that it will not be
+    published (marking spam tells nobody: spammers need no receipt)."""
+    was_held = comment.status == Comment.Status.PENDING
+    _move(
         comment,
         by=by,
         action="remove",
@@ -331,6 +334,9 @@ def remove(comment: Comment, *, by) -> Comment:
         reason_code=ReasonCode.OTHER,
         reason="removed by a moderator",
     )
+    if was_held and comment.deleted_at is None:
+        after_commit(lambda: notifications.notify_author_of_decision(comment))
+    return comment
 
 
 @transaction.atomic

@@ -270,3 +270,19 @@ class BrokenMailBackend:
 
     def send_messages(self, messages):
         raise ConnectionRefusedError("no mail server")
+
+
+def test_author_is_told_when_a_held_comment_is_removed(on_commit, moderator, pending_comment):
+    with on_commit():
+        services.remove(pending_comment, by=moderator)
+
+    [message] = mails_to(pending_comment.author)
+    assert "was not published" in message.subject
+    assert "Reason: against the house rules" in message.body
+
+
+def test_marking_spam_tells_nobody(on_commit, moderator, pending_comment):
+    with on_commit():
+        services.mark_spam(pending_comment, by=moderator)
+
+    assert mails_to(pending_comment.author) == []
