@@ -112,6 +112,13 @@ class ShownComment:
         else:
             self.author_display_name = author_name or "Anonymous"
 
+    def visible_to(self, reader_id: int | None) -> bool:
+        """``Comment.objects.visible_to()``, for a row already read: published comments,
+        and the reader's own waiting ones."""
+        return self.status == "published" or (
+            self.status == "pending" and reader_id is not None and self.author_id == reader_id
+        )
+
 
 def page_size() -> int:
     return settings.FORUM_THREADS_PER_PAGE
@@ -161,7 +168,10 @@ def thread_page(
                 start : start + page_size()
             ]
         )
-        comments = visible.filter(Q(pk__in=root_ids) | Q(root__in=root_ids))
+        # By id and root alone, so that every database finds them through those two
+        # indexes (SQLite, without statistics, would walk the thread by status); who
+        # may see each one is then decided below, as visible_to() does.
+        comments = Comment.objects.filter(Q(pk__in=root_ids) | Q(root__in=root_ids))
     # Two flags rather than two timestamps: the page only says "edited" or "deleted".
     rows = (
         comments.annotate(
@@ -171,7 +181,9 @@ def thread_page(
         .order_by("created_at", "id")
         .values_list(*ShownComment.FIELDS)
     )
-    arranged = arrange([ShownComment(row) for row in rows], newest_first=newest_first)
+    reader = user.pk if user.is_authenticated else None
+    shown = [comment for comment in map(ShownComment, rows) if comment.visible_to(reader)]
+    arranged = arrange(shown, newest_first=newest_first)
     return ThreadPage(
         thread=thread,
         comments=arranged,
