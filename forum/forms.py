@@ -33,7 +33,11 @@ class CommentForm(forms.Form):
             return None
         # Whether it may be answered (published, not deleted) is the rules' call
         # (forum/moderation.py); here it only has to be a comment of this thread.
-        parent = Comment.objects.filter(pk=parent_id, thread=self.thread).first()
+        parent = (
+            Comment.objects.filter(pk=parent_id, thread=self.thread)
+            .select_related("author")  # told of the reply by mail
+            .first()
+        )
         if parent is None:
             raise forms.ValidationError(PARENT_UNAVAILABLE)
         return parent

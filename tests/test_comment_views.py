@@ -5,7 +5,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from forum.models import Comment
+from forum.models import Comment, ModerationWord, SiteSettings
 
 from .factories import ArticleFactory, CommentFactory, UserFactory
 
@@ -376,5 +376,28 @@ def test_posting_makes_the_same_few_queries_whatever_the_thread_size(
 
     with django_assert_max_num_queries(15):
         response = client.post(post_url(open_thread), {"body": "One more"})
+
+    assert response.status_code == 302
+
+
+@pytest.mark.parametrize("size", [50, 500])
+def test_replying_makes_the_same_few_queries_mail_included(
+    client,
+    django_assert_max_num_queries,
+    django_capture_on_commit_callbacks,
+    open_thread,
+    trusted_reader,
+    size,
+):
+    comments = CommentFactory.create_batch(size, thread=open_thread)
+    parent = CommentFactory(thread=open_thread, parent=comments[-1])
+    client.force_login(trusted_reader)
+    # A running site has these in its cache already.
+    SiteSettings.load()
+    ModerationWord.listed()
+
+    # What a real request does after its commit (the reply mails) counts too.
+    with django_assert_max_num_queries(15), django_capture_on_commit_callbacks(execute=True):
+        response = client.post(post_url(open_thread), {"body": "A reply", "parent": parent.pk})
 
     assert response.status_code == 302
