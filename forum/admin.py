@@ -57,7 +57,7 @@ REJECTION_REASONS = [
 
 
 def open_reports(comment_field="pk"):
-    return Report.objects.filter(comment=OuterRef(comment_field), resolved_at__isnull=True)
+    return Report.objects.unresolved().filter(comment=OuterRef(comment_field))
 
 
 def _report_outcome(modeladmin, request, *, done: str | None, skipped: str | None):
@@ -470,7 +470,7 @@ class CommentQueueFilter(admin.SimpleListFilter):
             **{queue: Count("pk", filter=condition) for queue, condition in conditions.items()}
         )
         counts[self.REPORTED] = others.filter(
-            pk__in=Report.objects.filter(resolved_at__isnull=True).values("comment_id")
+            pk__in=Report.objects.unresolved().values("comment_id")
         ).count()
         for lookup, title in self.lookup_choices:
             count = counts.get(lookup)
@@ -1190,7 +1190,7 @@ class ReportStateFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value() == "open":
-            return queryset.filter(resolved_at__isnull=True)
+            return queryset.unresolved()
         if self.value() == "resolved":
             return queryset.filter(resolved_at__isnull=False)
         return queryset

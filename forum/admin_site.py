@@ -18,6 +18,6 @@ class ForumAdminSite(admin.AdminSite):
             # Comments with a report no moderator has looked at, whatever their status:
             # the "Reported" queue.
             extra_context["reported_comment_count"] = Comment.objects.filter(
-                Exists(Report.objects.filter(comment=OuterRef("pk"), resolved_at__isnull=True))
+                Exists(Report.objects.unresolved().filter(comment=OuterRef("pk")))
             ).count()
         return super().index(request, extra_context)

@@ -334,6 +334,12 @@ class CommentRevision(models.Model):
         return f"Earlier text of comment {self.comment_id}"
 
 
+class ReportQuerySet(models.QuerySet):
+    def unresolved(self):
+        """Reports no moderator has decided on yet."""
+        return self.filter(resolved_at__isnull=True)
+
+
 class Report(models.Model):
     """A reader's report that a comment breaks the rules."""
 
@@ -352,6 +358,8 @@ class Report(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     # Set when a moderator decides on the reported comment.
     resolved_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ReportQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]

@@ -138,7 +138,7 @@ def notify_moderators_of_queue() -> None:
     if last is not None and not (
         Comment.objects.awaiting_moderation().filter(moderated_at__gt=last).exists()
         or Comment.objects.awaiting_moderation().filter(created_at__gt=last).exists()
-        or Report.objects.filter(resolved_at__isnull=True, created_at__gt=last).exists()
+        or Report.objects.unresolved().filter(created_at__gt=last).exists()
     ):
         return  # nothing new since the last mail
     claimed = (
@@ -150,10 +150,7 @@ def notify_moderators_of_queue() -> None:
         return
     context = {
         "pending": Comment.objects.awaiting_moderation().count(),
-        "reported": Report.objects.filter(resolved_at__isnull=True)
-        .values("comment")
-        .distinct()
-        .count(),
+        "reported": Report.objects.unresolved().values("comment").distinct().count(),
         "queue_url": absolute(reverse("admin:forum_comment_changelist")),
     }
     _send(

@@ -1,10 +1,8 @@
 """Turning comments into HTML: a comment's text once when it is written, and the
 comments of a page of a thread each time the page is drawn."""
 
-from datetime import timedelta
 
 import nh3
-from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dates import MONTHS
@@ -46,16 +44,16 @@ class CommentItems:
     pre-rendered body, and the links the reader may use.
     """
 
-    def __init__(self, *, user, accepting: bool, reported_ids: set, page_query: str):
+    def __init__(self, *, user, accepting: bool, reported_ids: set, page_query: str, editable):
         self.user = user
         self.accepting = accepting
         self.reported_ids = reported_ids
         self.page_query = page_query  # "cpage=2&amp;" etc., kept by the reply links
+        self.editable = editable  # the edit-window rule, forum.moderation.edit_window_open
         self.months = [str(MONTHS[number]) for number in range(1, 13)]
         self.names = {}
         self.timezone = timezone.get_current_timezone()
         self.now = timezone.now()
-        self.edit_window = timedelta(minutes=settings.FORUM_EDIT_WINDOW_MINUTES)
         self.login_url = reverse("login")
         self.url = {
             name: reverse(f"forum:{name}", args=[0]).split("/0/")
@@ -97,7 +95,7 @@ class CommentItems:
                 )
         if self.user.is_authenticated:
             if comment.author_id is not None and comment.author_id == self.user.pk:
-                if self.accepting and self.now < comment.created_at + self.edit_window:
+                if self.accepting and self.editable(comment, self.now):
                     links.append(
                         f'<a class="comment-edit-link" href="{self.link("edit-comment", cid)}">'
                         "Edit</a>"

@@ -216,7 +216,7 @@ def report_comment(comment: Comment, *, reporter, reason: str, details: str = ""
     except IntegrityError:
         raise AlreadyReported("You have already reported this comment.") from None
     log("report", actor=reporter, comment=comment, reason=report.get_reason_display())
-    open_reports = comment.reports.filter(resolved_at__isnull=True).count()
+    open_reports = comment.reports.unresolved().count()
     if comment.status == Comment.Status.PUBLISHED and moderation.reports_hide_comment(open_reports):
         _move(
             comment,
@@ -277,7 +277,7 @@ def _move(
     refresh_thread(comment.thread_id)
     if by is not None:
         # A moderator's decision settles the readers' reports.
-        comment.reports.filter(resolved_at__isnull=True).update(resolved_at=comment.moderated_at)
+        comment.reports.unresolved().update(resolved_at=comment.moderated_at)
     log(action, actor=by, comment=comment, from_status=before, to_status=to, reason=reason)
     return comment
 
@@ -288,8 +288,7 @@ def approve(comment: Comment, *, by) -> Comment:
     was_held = comment.status == Comment.Status.PENDING
     never_published = comment.first_published_at is None
     if not was_held and not (
-        comment.status == Comment.Status.PUBLISHED
-        and comment.reports.filter(resolved_at__isnull=True).exists()
+        comment.status == Comment.Status.PUBLISHED and comment.reports.unresolved().exists()
     ):
         raise InvalidTransition("Only pending or reported comments can be approved.")
     _move(

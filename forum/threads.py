@@ -144,17 +144,23 @@ def _roots_in_order(queryset, newest_first: bool):
 
 
 def thread_page(
-    thread: Thread, user, *, number: int | str = 1, newest_first: bool = False
+    thread: Thread,
+    user,
+    *,
+    number: int | str = 1,
+    newest_first: bool = False,
+    own_pending: bool = False,
 ) -> ThreadPage:
     """The page ``number`` of the thread's top-level comments with all their replies.
 
     Two queries: the page's top-level ids, then those comments and every reply under
     them (their ``root``). The counts come from the thread row, kept by the services;
-    a reader with comments of their own waiting gets their top-level ones counted too.
+    for a reader with comments of their own waiting (``own_pending``), their top-level
+    ones are counted too.
     """
     visible = Comment.objects.visible_to(user).filter(thread=thread)
     root_count = thread.root_count
-    if user.is_authenticated and getattr(thread, "has_own_pending", False):
+    if own_pending:
         root_count = visible.page_roots().count()
     pages = page_count(root_count)
     if number != ALL:

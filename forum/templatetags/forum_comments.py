@@ -54,7 +54,13 @@ def _reply_target(thread, raw_id):
 def _comment_list(thread, user, *, number, newest_first, accepting, personal):
     """The heading, the page links and one page of the reply tree, as HTML."""
     viewer = user if personal else VISITOR
-    page = thread_page(thread, viewer, number=number, newest_first=newest_first)
+    page = thread_page(
+        thread,
+        viewer,
+        number=number,
+        newest_first=newest_first,
+        own_pending=personal and thread.has_own_pending,
+    )
     reported_ids = set()
     if personal and thread.has_reports:
         reported_ids = set(
@@ -70,7 +76,11 @@ def _comment_list(thread, user, *, number, newest_first, accepting, personal):
     if page.newest_first:
         page_query += "corder=newest&amp;"
     items = CommentItems(
-        user=user, accepting=accepting, reported_ids=reported_ids, page_query=page_query
+        user=user,
+        accepting=accepting,
+        reported_ids=reported_ids,
+        page_query=page_query,
+        editable=moderation.edit_window_open,
     ).render(page.comments)
     return render_to_string(
         "forum/_comment_list.html",
