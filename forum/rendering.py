@@ -1,7 +1,6 @@
 """Turning comments into HTML: a comment's text once when it is written, and the
 comments of a page of a thread each time the page is drawn."""
 
-
 import nh3
 from django.urls import reverse
 from django.utils import timezone
