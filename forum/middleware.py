@@ -1,19 +1,27 @@
-"""A whole-page cache of article pages for visitors who are not signed in.
+"""Two things done to article pages on their way out.
 
-A story that goes viral is read by thousands a second, nearly all of them not signed in,
+A whole-page cache for visitors who are not signed in (VisitorPageCacheMiddleware): a
+story that goes viral is read by thousands a second, nearly all of them not signed in,
 and they all get the same page. So the page is kept in the cache, keyed by its thread's
 version (which every change to the comments, the thread or the article bumps), and
 served from there with one small query. Signed-in readers, who have a form, a name in
 the header and perhaps comments of their own, always get a page made for them.
+
+The comment list put in place last (DeferredHtmlMiddleware): a whole thread's list runs
+to megabytes, and each template it passes through (the section, the article page, the
+base page) copies it whole. So templates get a short placeholder from ``defer_html()``,
+and the list goes into the finished page once, as bytes.
 """
 
 import hashlib
+import secrets
 from collections import OrderedDict
 
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpResponse
 from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
 
 from articles.models import Article
 
@@ -53,7 +61,11 @@ class VisitorPageCacheMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        return self.get_response(request)
+        response = self.get_response(request)
+        key = getattr(request, "_visitor_page_key", None)
+        if key is not None and response.status_code == 200 and not response.streaming:
+            cache.set(key, response.content, settings.FORUM_SECTION_CACHE_SECONDS)
+        return response
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         key = self.key(request, view_kwargs)
@@ -68,16 +80,6 @@ class VisitorPageCacheMiddleware:
             return HttpResponse(content)
         request._visitor_page_key = key
         return None
-
-    def process_template_response(self, request, response):
-        key = getattr(request, "_visitor_page_key", None)
-        if key is not None and response.status_code == 200:
-            response.add_post_render_callback(
-                lambda rendered: cache.set(
-                    key, rendered.content, settings.FORUM_SECTION_CACHE_SECONDS
-                )
-            )
-        return response
 
     def key(self, request, view_kwargs) -> str | None:
         """The page's cache key, or None when this request must get a page of its own."""
@@ -120,3 +122,33 @@ class VisitorPageCacheMiddleware:
                 hashlib.sha256(request.get_full_path().encode()).hexdigest(),
             )
         )
+
+
+def defer_html(request, html: str) -> SafeString:
+    """A placeholder for ``html`` (safe HTML) that DeferredHtmlMiddleware replaces with it
+    in the finished page; ``html`` itself when the request does not pass through the
+    middleware (a template drawn on its own)."""
+    deferred = getattr(request, "deferred_html", None)
+    if deferred is None:
+        return mark_safe(html)
+    placeholder = f"<!--deferred:{secrets.token_hex(8)}-->"
+    deferred[placeholder] = html
+    return mark_safe(placeholder)
+
+
+class DeferredHtmlMiddleware:
+    """Puts what ``defer_html()`` stood in for into the rendered page. Last in MIDDLEWARE,
+    so that the page is whole before any other middleware reads it."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.deferred_html = {}
+        response = self.get_response(request)
+        if request.deferred_html and not response.streaming:
+            content = response.content
+            for placeholder, html in request.deferred_html.items():
+                content = content.replace(placeholder.encode(), html.encode(response.charset), 1)
+            response.content = content
+        return response

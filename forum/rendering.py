@@ -151,6 +151,7 @@ class CommentItems:
             f'<article class="comment-body">{inside}</article>\n{end}\n'
         )
 
-    def render(self, comments) -> SafeString:
+    def render(self, comments) -> str:
+        """The items, as safe HTML (a plain string: marking it safe would copy it)."""
         # body_html was sanitised by render_comment_body when the comment was written.
-        return mark_safe("".join([self.item(comment) for comment in comments]))
+        return "".join([self.item(comment) for comment in comments])

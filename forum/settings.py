@@ -76,6 +76,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "forum.middleware.VisitorPageCacheMiddleware",
+    "forum.middleware.DeferredHtmlMiddleware",
 ]
 
 ROOT_URLCONF = "forum.urls"

@@ -275,9 +275,10 @@ def arrange(comments: list[ShownComment], *, newest_first: bool = False) -> list
         ordered = [comment for comment in ordered if comment.pk in kept]
 
     published = str(Comment.Status.PUBLISHED)
-    following = [comment.depth for comment in ordered[1:]] + [1]
-    for comment, next_depth in zip(ordered, following, strict=True):
+    count = len(ordered)
+    for following, comment in enumerate(ordered, start=1):
         depth = comment.depth
+        next_depth = ordered[following].depth if following < count else 1
         comment.opens_children = next_depth > depth
         comment.closes = depth - next_depth if depth > next_depth else 0  # lists ending here
         comment.can_be_replied_to = (

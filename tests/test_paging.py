@@ -306,3 +306,26 @@ def test_many_pages_show_the_first_the_last_and_the_neighbours(client, three_per
     assert 'href="?cpage=2#comments">2</a>' not in html
     assert 'href="?cpage=8#comments">8</a>' not in html
     assert html.count(">…</span>") == 4  # two gaps, above and below the comments
+
+
+# The comment list, put into the finished page by forum.middleware.DeferredHtmlMiddleware
+
+
+def test_the_comment_list_takes_its_placeholders_place_in_the_finished_page(client, open_thread):
+    CommentFactory(thread=open_thread, body="Straight into the page, café ☕ and all.")
+
+    response = client.get(open_thread.article.get_absolute_url(), {"cpage": "all"})
+
+    html = response.content.decode()
+    section = html[html.index('<section id="comments"') : html.index("</section>")]
+    assert "Straight into the page, café ☕ and all." in section
+    assert "<!--deferred:" not in html
+    assert response["Content-Length"] == str(len(response.content))
+
+
+def test_without_the_middleware_the_list_is_written_in_place(rf):
+    from forum.middleware import defer_html
+
+    request = rf.get("/")
+
+    assert defer_html(request, "<ol>comments</ol>") == "<ol>comments</ol>"

@@ -6,9 +6,11 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
 from django.db.models import Exists, OuterRef
 from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 
 from .. import moderation
 from ..forms import CommentForm
+from ..middleware import defer_html
 from ..models import Comment, Report, SiteSettings, Subscription, Thread
 from ..rendering import CommentItems
 from ..threads import ALL, page_count, parse_page, thread_page
@@ -17,6 +19,9 @@ register = template.Library()
 
 # Bump when the comment list's markup changes, so that cached copies are not reused.
 MARKUP_VERSION = 4
+
+# Where the comments go in the list's template (forum/_comment_list.html).
+ITEMS = "<!--comment-items-->"
 
 # Who the shared, cached list is drawn for: nobody in particular, signed in or not. It
 # shows published comments only, and no comment is "theirs".
@@ -82,10 +87,17 @@ def _comment_list(thread, user, *, number, newest_first, accepting, personal):
         page_query=page_query,
         editable=moderation.edit_window_open,
     ).render(page.comments)
-    return render_to_string(
+    # The items go in with one replace: through the template, each level would copy them.
+    frame = render_to_string(
         "forum/_comment_list.html",
-        {"article": thread.article, "thread": thread, "page": page, "items": items},
+        {
+            "article": thread.article,
+            "thread": thread,
+            "page": page,
+            "items": mark_safe(ITEMS) if items else "",
+        },
     )
+    return frame.replace(ITEMS, items, 1)
 
 
 @register.inclusion_tag("forum/_comment_section.html", takes_context=True)
@@ -146,7 +158,7 @@ def comment_section(context, article):
     if form is None:
         form = CommentForm(thread=thread, initial={"parent": replying_to and replying_to.pk})
     section.update(
-        comment_list=html,
+        comment_list=defer_html(request, html),
         accepting=accepting,
         form=form,
         replying_to=replying_to,
