@@ -1,6 +1,7 @@
 """The comment section of the article page, and posting to it through the browser's forms."""
 
 import re
+from datetime import UTC, datetime
 
 import pytest
 from django.urls import reverse
@@ -44,6 +45,21 @@ def test_comment_shows_anchor_author_time_and_body(client, published_comment):
     assert "Tom Trusted" in html
     assert f'datetime="{published_comment.created_at.isoformat()}"' in html
     assert "<p>The first word.</p>" in html
+
+
+@pytest.mark.parametrize("page", [{}, {"cpage": "all"}])
+def test_comment_times_are_shown_in_the_sites_time_zone(client, settings, open_thread, page):
+    settings.TIME_ZONE = "America/Havana"
+    CommentFactory(
+        thread=open_thread, created_at=datetime(2015, 1, 8, 17, 5, 30, 250000, tzinfo=UTC)
+    )
+
+    html = client.get(open_thread.article.get_absolute_url(), page).content.decode()
+
+    assert (
+        '<time datetime="2015-01-08T12:05:30.250000-05:00">January 8, 2015 at 12:05 p.m.</time>'
+        in html
+    )
 
 
 def test_links_in_comments_are_nofollow_ugc_and_markup_is_escaped(client, open_thread):
