@@ -42,10 +42,13 @@ check-deploy: $(VENV)/.installed
 	$(BIN)/python manage.py check --deploy --fail-level WARNING
 
 # The performance targets (bench/README.md): in process on SQLite and on PostgreSQL, then
-# gunicorn under wrk (apt-get install wrk) over PostgreSQL and Redis. Prints one table and
-# PASS or FAIL per target; fails if any target does. BENCH_ARGS="--quick" to try it out.
+# gunicorn under wrk over PostgreSQL and Redis. Prints one table and PASS or FAIL per
+# target; fails if any target does. BENCH_ARGS="--quick" to try it out. wrk is Debian's
+# package, installed here when missing (as root); without it the load test says so.
 BENCH_DATABASE_URL ?= postgres://root@127.0.0.1:5432/forum_bench
 bench: $(VENV)/.installed
+	command -v wrk >/dev/null || (apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null) || true
 	BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:

@@ -12,7 +12,9 @@ What it builds, in this order, so that every page is measured over a realistic t
 2. a 99,000-comment article with 4,950 pending: the table now holds 100,000 comments of
    which 5,000 wait, and the queue is measured again;
 3. articles with 100, 1,000 and 10,000 published comments: their first page, the whole
-   thread in one page, and posting a comment and a reply, each timed at every N.
+   thread in one page, and posting a comment and a reply, each timed at every N, the N
+   taking turns (each round times one run at each N), so that a slow moment of a shared
+   machine weighs on every N alike.
 
 Each measurement: 2 warm-ups (the second one counts the queries and keeps their SQL), then
 at least 10 timed runs, reported as median and minimum. Pages are measured with the
@@ -34,6 +36,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -99,6 +102,20 @@ class StatementTimer:
             self.statements.append((sql, (time.perf_counter() - started) * 1000))
 
 
+@dataclass
+class Case:
+    """One thing to measure: how to make the request, check its answer and prepare it."""
+
+    measurement: Measurement
+    request: Callable
+    check: Callable
+    prepare: Callable | None = None  # None: nothing to prepare
+    last_response: object = None
+
+    def __post_init__(self):
+        self.prepare = self.prepare or (lambda: None)
+
+
 class Bench:
     """Runs requests through the test client and keeps what they cost."""
 
@@ -111,54 +128,70 @@ class Bench:
     def measure(self, measurement: Measurement, request, check, prepare=None) -> Measurement:
         """``request(prepared)`` makes one request and returns the response, ``prepare()``
         (not timed) makes what it needs, such as a logged-in client; ``check`` raises if
-        the response is not what a reader or moderator should get. The last warm-up
-        counts the queries, so that the timed runs are not disturbed by that."""
+        the response is not what a reader or moderator should get."""
+        return self.measure_in_turns([Case(measurement, request, check, prepare)])[0]
+
+    def measure_in_turns(self, cases: list["Case"]) -> list[Measurement]:
+        """Measure several cases, such as one page at each N, taking turns: every round
+        times one run of each case. A shared machine has slow moments; this way they
+        fall on every N alike, and the ratios between N stay true.
+
+        Each case first gets its warm-ups; the last one counts the queries, so that the
+        timed runs are not disturbed by that."""
+        for case in cases:
+            for number in range(self.warmups):
+                if number == self.warmups - 1:
+                    response = self._counted(case)
+                else:
+                    response = case.request(case.prepare())
+                case.check(response)
+        for _ in range(self.runs):
+            for case in cases:
+                prepared = case.prepare()
+                started = time.perf_counter()
+                response = case.request(prepared)
+                elapsed = time.perf_counter() - started
+                case.check(response)
+                case.measurement.runs_ms.append(elapsed * 1000)
+                case.last_response = response
+        for case in cases:
+            measurement = case.measurement
+            if COMMENT_MARKER in (content := _text(case.last_response)):
+                measurement.comments_rendered = content.count(COMMENT_MARKER)
+            if self.profile_dir is not None:
+                self._profile(measurement, case.request, case.prepare)
+            self.measurements.append(measurement)
+            print(
+                f"  {measurement.key:<14} {measurement.variant:<10} N={measurement.n:>7,}  "
+                f"{measurement.queries:>2} queries  median {measurement.median_ms:8.1f} ms  "
+                f"min {measurement.min_ms:8.1f} ms"
+                + (
+                    f"  {measurement.comments_rendered:,} comments shown"
+                    if measurement.comments_rendered
+                    else ""
+                ),
+                flush=True,
+            )
+        return [case.measurement for case in cases]
+
+    @staticmethod
+    def _counted(case: "Case"):
+        """One request of ``case`` with its statements counted, timed and kept."""
         from django.db import connection
         from django.test.utils import CaptureQueriesContext
 
-        prepare = prepare or (lambda: None)
-        for number in range(self.warmups):
-            prepared = prepare()
-            if number == self.warmups - 1:
-                timer = StatementTimer()
-                with (
-                    CaptureQueriesContext(connection) as captured,
-                    connection.execute_wrapper(timer),
-                ):
-                    response = request(prepared)
-                measurement.timed_statements = timer.statements
-                measurement.queries = len(captured.captured_queries)
-                measurement.statements = [query["sql"] for query in captured.captured_queries]
-                measurement.transaction_statements = sum(
-                    bool(TRANSACTION_CONTROL.match(sql)) for sql in measurement.statements
-                )
-            else:
-                response = request(prepared)
-            check(response)
-        for _ in range(self.runs):
-            prepared = prepare()
-            started = time.perf_counter()
-            response = request(prepared)
-            elapsed = time.perf_counter() - started
-            check(response)
-            measurement.runs_ms.append(elapsed * 1000)
-        if COMMENT_MARKER in (content := _text(response)):
-            measurement.comments_rendered = content.count(COMMENT_MARKER)
-        if self.profile_dir is not None:
-            self._profile(measurement, request, prepare)
-        self.measurements.append(measurement)
-        print(
-            f"  {measurement.key:<14} {measurement.variant:<10} N={measurement.n:>7,}  "
-            f"{measurement.queries:>2} queries  median {measurement.median_ms:8.1f} ms  "
-            f"min {measurement.min_ms:8.1f} ms"
-            + (
-                f"  {measurement.comments_rendered:,} comments shown"
-                if measurement.comments_rendered
-                else ""
-            ),
-            flush=True,
+        measurement = case.measurement
+        prepared = case.prepare()
+        timer = StatementTimer()
+        with CaptureQueriesContext(connection) as captured, connection.execute_wrapper(timer):
+            response = case.request(prepared)
+        measurement.timed_statements = timer.statements
+        measurement.queries = len(captured.captured_queries)
+        measurement.statements = [query["sql"] for query in captured.captured_queries]
+        measurement.transaction_statements = sum(
+            bool(TRANSACTION_CONTROL.match(sql)) for sql in measurement.statements
         )
-        return measurement
+        return response
 
     def _profile(self, measurement: Measurement, request, prepare) -> None:
         """One more request under cProfile; the top of the profile goes to a file."""
@@ -263,59 +296,61 @@ class Posters:
         return reader
 
 
-def measure_article(bench: Bench, generated, posters: Posters, rng: random.Random) -> None:
+def measure_articles(bench: Bench, articles: list, posters: Posters, rng: random.Random) -> None:
+    """Every article page measurement, each at every N in turns (Bench.measure_in_turns)."""
     from django.test import Client, override_settings
 
-    article = generated.article
-    n = generated.comments
-    page_url = article.get_absolute_url()
-    whole_url = page_url + "?cpage=all"
+    # One client for readers and one for posters, as one server process: a new test
+    # client builds its own middleware chain (WhiteNoise scans the static files then) on
+    # its first request, which a running server does once, not per request.
     reader = Client()
-
-    with override_settings(FORUM_SECTION_CACHE_SECONDS=0):
-        bench.measure(
-            Measurement("article_page", "uncached", n, page_url),
-            lambda _prepared: reader.get(page_url),
-            _expect_page,
-        )
-        bench.measure(
-            Measurement("whole_thread", "uncached", n, whole_url),
-            lambda _prepared: reader.get(whole_url),
-            _expect_page,
-        )
-    bench.measure(
-        Measurement("article_page", "cached", n, page_url),
-        lambda _prepared: reader.get(page_url),
-        _expect_page,
-    )
-
-    post_url = f"/threads/{generated.thread.pk}/comments/"
+    poster = Client()
     text = "I read the whole discussion before writing this, and I still think so. " * 5
 
-    # One client, as one server process: a new test client builds its own middleware
-    # chain (WhiteNoise scans the static files then) on its first request, which a
-    # running server does once, not per request.
-    poster = Client()
+    def page(key: str, variant: str, query: str = "") -> list[Case]:
+        cases = []
+        for generated in articles:
+            url = generated.article.get_absolute_url() + query
+            cases.append(
+                Case(
+                    Measurement(key, variant, generated.comments, url),
+                    lambda _prepared, url=url: reader.get(url),
+                    _expect_page,
+                )
+            )
+        return cases
 
-    def author_and_text(kind: str):
-        def prepare():
-            # A fresh author, logged in before the clock starts.
-            author = posters.next()
-            poster.force_login(author)
-            data = {"body": f"A {kind} on {n:,} comments, by {author.username}. {text}"}
-            if kind == "reply":
-                data["parent"] = str(rng.choice(generated.replyable_ids))
-            return data
+    def posting(kind: str) -> list[Case]:
+        cases = []
+        for generated in articles:
+            url = f"/threads/{generated.thread.pk}/comments/"
+            n = generated.comments
 
-        return prepare
+            def prepare(generated=generated, n=n):
+                # A fresh author, logged in before the clock starts.
+                author = posters.next()
+                poster.force_login(author)
+                data = {"body": f"A {kind} on {n:,} comments, by {author.username}. {text}"}
+                if kind == "reply":
+                    data["parent"] = str(rng.choice(generated.replyable_ids))
+                return data
 
-    for kind in ("comment", "reply"):
-        bench.measure(
-            Measurement(f"post_{kind}", "view", n, post_url),
-            lambda data: poster.post(post_url, data),
-            _expect_published_redirect,
-            prepare=author_and_text(kind),
-        )
+            cases.append(
+                Case(
+                    Measurement(f"post_{kind}", "view", n, url),
+                    lambda data, url=url: poster.post(url, data),
+                    _expect_published_redirect,
+                    prepare,
+                )
+            )
+        return cases
+
+    with override_settings(FORUM_SECTION_CACHE_SECONDS=0):
+        bench.measure_in_turns(page("article_page", "uncached"))
+        bench.measure_in_turns(page("whole_thread", "uncached", "?cpage=all"))
+    bench.measure_in_turns(page("article_page", "cached"))
+    bench.measure_in_turns(posting("comment"))
+    bench.measure_in_turns(posting("reply"))
 
 
 def measure_memory(url: str, database_url: str) -> dict:
@@ -526,8 +561,7 @@ def run(options) -> dict:
             articles[size] = generated
             datasets.append(generated.describe())
             print("  " + datasets[-1], flush=True)
-        for size in options.sizes:
-            measure_article(bench, articles[size], posters, rng)
+        measure_articles(bench, [articles[size] for size in options.sizes], posters, rng)
 
         largest = articles[max(options.sizes)]
         memory = measure_memory(largest.article.get_absolute_url() + "?cpage=all", database_url)
