@@ -1,12 +1,15 @@
 """Threads page by page, permalinks to the right page, and the cached comment list."""
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from forum import services
 from forum.models import Comment
 
-from .factories import CommentFactory, UserFactory
+from .factories import ArticleFactory, CommentFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -271,6 +274,30 @@ def test_a_visitor_sees_a_comment_approved_since_the_page_was_cached(
     services.approve(pending_comment, by=moderator)
 
     assert "Hello, first time here." in html_of(client, open_thread)
+
+
+def test_a_visitor_sees_the_site_go_read_only_at_once(
+    client, open_thread, moderator, django_capture_on_commit_callbacks
+):
+    assert "sign up</a> to join the discussion" in html_of(client, open_thread)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.update_site_settings(by=moderator, read_only=True, approve_all_manually=False)
+
+    html = html_of(client, open_thread)
+    assert "Comments are closed." in html
+    assert "to join the discussion" not in html
+
+
+def test_a_visitor_sees_an_old_story_closed_by_age(client, settings):
+    settings.FORUM_AUTO_CLOSE_DAYS = 14
+    old = ArticleFactory(published_at=timezone.now() - timedelta(days=15))
+    recent = ArticleFactory(published_at=timezone.now() - timedelta(days=13))
+
+    for article, closed in ((old, True), (recent, False)):
+        for _ in range(2):  # drawn, then from the cache
+            html = client.get(article.get_absolute_url()).content.decode()
+            assert ("Comments are closed." in html) is closed
 
 
 def test_signed_in_readers_never_get_the_visitors_page(client, reader, open_thread):
