@@ -135,21 +135,21 @@ class VisitorPageCacheMiddleware:
         )
 
 
-def defer_html(request, html: str) -> SafeString:
-    """A placeholder for ``html`` (safe HTML) that DeferredHtmlMiddleware replaces with it
-    in the finished page; ``html`` itself when the request does not pass through the
-    middleware (a template drawn on its own)."""
+def defer_html(request, html: bytes) -> SafeString:
+    """A placeholder for ``html`` (safe, UTF-8 encoded HTML) that DeferredHtmlMiddleware
+    replaces with it in the finished page; ``html`` itself when the request does not pass
+    through the middleware (a template drawn on its own)."""
     deferred = getattr(request, "deferred_html", None)
     if deferred is None:
-        return mark_safe(html)
+        return mark_safe(html.decode())
     placeholder = f"<!--deferred:{secrets.token_hex(8)}-->"
-    deferred[placeholder] = html
+    deferred[placeholder.encode()] = html
     return mark_safe(placeholder)
 
 
 class DeferredHtmlMiddleware:
-    """Puts what ``defer_html()`` stood in for into the rendered page. Last in MIDDLEWARE,
-    so that the page is whole before any other middleware reads it."""
+    """Puts what ``defer_html()`` stood in for into the rendered page, with one copy. Last
+    in MIDDLEWARE, so that the page is whole before any other middleware reads it."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -160,6 +160,10 @@ class DeferredHtmlMiddleware:
         if request.deferred_html and not response.streaming:
             content = response.content
             for placeholder, html in request.deferred_html.items():
-                content = content.replace(placeholder.encode(), html.encode(response.charset), 1)
+                before, found, after = content.partition(placeholder)
+                if found:
+                    if response.charset.lower().replace("-", "") != "utf8":
+                        html = html.decode().encode(response.charset)
+                    content = b"".join([before, html, after])
             response.content = content
         return response

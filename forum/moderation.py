@@ -35,7 +35,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from enum import IntEnum
 
 from django.conf import settings
@@ -321,6 +321,7 @@ def reports_hide_comment(open_reports: int) -> bool:
     return open_reports >= settings.FORUM_REPORTS_TO_HIDE
 
 
-def edit_window_open(comment: Comment, now=None) -> bool:
+def edit_window_open(written_at: datetime, now=None) -> bool:
+    """Whether a comment written at ``written_at`` may still be edited by its author."""
     window = timedelta(minutes=settings.FORUM_EDIT_WINDOW_MINUTES)
-    return (now or timezone.now()) < comment.created_at + window
+    return (now or timezone.now()) < written_at + window

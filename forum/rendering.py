@@ -8,6 +8,8 @@ from django.utils.dates import MONTHS
 from django.utils.html import escape, linebreaks, urlize
 from django.utils.safestring import SafeString, mark_safe
 
+from .threads import CommentRow, can_be_replied_to
+
 # What survives sanitising: paragraphs, line breaks and links, nothing else.
 ALLOWED_TAGS = {"p", "br", "a"}
 ALLOWED_ATTRIBUTES = {"a": {"href"}}
@@ -43,12 +45,16 @@ class CommentItems:
     pre-rendered body, and the links the reader may use.
     """
 
-    def __init__(self, *, user, accepting: bool, reported_ids: set, page_query: str, editable):
-        self.user = user
+    def __init__(
+        self, *, user, accepting: bool, reported_ids: set, page_query: str, editable, times_zone
+    ):
+        self.signed_in = user.is_authenticated
+        self.user_id = user.pk
         self.accepting = accepting
         self.reported_ids = reported_ids
         self.page_query = page_query  # "cpage=2&amp;" etc., kept by the reply links
         self.editable = editable  # the edit-window rule, forum.moderation.edit_window_open
+        self.times_zone = times_zone  # the zone the rows' times are in (they have none)
         self.months = [str(MONTHS[number]) for number in range(1, 13)]
         self.names = {}
         self.timezone = timezone.get_current_timezone()
@@ -63,14 +69,14 @@ class CommentItems:
         before, after = self.url[name]
         return f"{before}/{comment_id}/{after}"
 
-    def author(self, comment) -> str:
-        key = comment.author_id or comment.author_display_name
+    def author(self, row) -> str:
+        key = row[CommentRow.AUTHOR_ID] or CommentRow.author_display_name(row)
         if key not in self.names:
-            self.names[key] = escape(comment.author_display_name)
+            self.names[key] = escape(CommentRow.author_display_name(row))
         return self.names[key]
 
     def time(self, moment) -> str:
-        local = moment.astimezone(self.timezone)
+        local = moment.replace(tzinfo=self.times_zone).astimezone(self.timezone)
         hour = local.hour % 12 or 12
         noon = "a.m." if local.hour < 12 else "p.m."
         day = f"{self.months[local.month - 1]} {local.day}, {local.year}"
@@ -78,11 +84,11 @@ class CommentItems:
             f'<time datetime="{local.isoformat()}">{day} at {hour}:{local.minute:02d} {noon}</time>'
         )
 
-    def actions(self, comment, author: str) -> str:
+    def actions(self, depth: int, row, author: str) -> str:
         links = []
-        cid = comment.pk
-        if self.accepting and comment.can_be_replied_to:
-            if self.user.is_authenticated:
+        cid = row[CommentRow.PK]
+        if self.accepting and can_be_replied_to(depth, row):
+            if self.signed_in:
                 links.append(
                     f'<a class="comment-reply-link" href="?{self.page_query}replyto={cid}'
                     f'#respond" data-comment-id="{cid}" data-author="{author}">Reply</a>'
@@ -92,9 +98,11 @@ class CommentItems:
                     f'<a class="comment-login-link" href="{self.login_url}?next='
                     f'{self.link("comment-permalink", cid)}">Log in to reply</a>'
                 )
-        if self.user.is_authenticated:
-            if comment.author_id is not None and comment.author_id == self.user.pk:
-                if self.accepting and self.editable(comment, self.now):
+        if self.signed_in:
+            author_id = row[CommentRow.AUTHOR_ID]
+            if author_id is not None and author_id == self.user_id:
+                written_at = row[CommentRow.WRITTEN_AT].replace(tzinfo=self.times_zone)
+                if self.accepting and self.editable(written_at, self.now):
                     links.append(
                         f'<a class="comment-edit-link" href="{self.link("edit-comment", cid)}">'
                         "Edit</a>"
@@ -103,7 +111,7 @@ class CommentItems:
                     f'<a class="comment-delete-link" href="{self.link("delete-comment", cid)}">'
                     "Delete</a>"
                 )
-            elif comment.status == "published":
+            elif row[CommentRow.STATUS] == "published":
                 if cid in self.reported_ids:
                     links.append('<span class="text-muted">Reported</span>')
                 else:
@@ -115,43 +123,59 @@ class CommentItems:
             return ""
         return '<div class="comment-actions small">' + " ".join(links) + "</div>"
 
-    def item(self, comment) -> str:
-        cid = comment.pk
-        classes = f"comment depth-{comment.depth}"
-        if comment.status == "pending":
+    def item(self, depth: int, row, next_depth: int) -> bytes:
+        """One comment's ``<li>``, UTF-8 encoded; ``next_depth`` is the depth of the
+        comment shown after it (1 after the last), which says which lists open or close
+        after this one."""
+        cid = row[CommentRow.PK]
+        pending = row[CommentRow.STATUS] == "pending"
+        classes = f"comment depth-{depth}"
+        if pending:
             classes += " comment-pending"
-        if comment.is_deleted:
+        if row[CommentRow.IS_DELETED]:
             classes += " comment-deleted"
             inside = (
                 '<p class="comment-deleted-note text-muted fst-italic mb-0">[comment deleted]</p>'
             )
         else:
-            author = self.author(comment)
+            author = self.author(row)
             edited = (
-                '<span class="comment-edited text-muted">edited</span>' if comment.is_edited else ""
+                '<span class="comment-edited text-muted">edited</span>'
+                if row[CommentRow.IS_EDITED]
+                else ""
             )
             awaiting = (
                 '<p class="comment-awaiting-moderation">Your comment is awaiting moderation.</p>'
-                if comment.status == "pending"
+                if pending
                 else ""
             )
             inside = (
                 f'<footer class="comment-meta"><span class="comment-author">{author}</span> '
                 f'<a class="comment-permalink" href="#comment-{cid}">'
-                f"{self.time(comment.created_at)}</a> {edited}{awaiting}</footer>"
-                f'<div class="comment-content">{comment.body_html}</div>'
-                f"{self.actions(comment, author)}"
+                f"{self.time(row[CommentRow.WRITTEN_AT])}</a> {edited}{awaiting}</footer>"
+                f'<div class="comment-content">{row[CommentRow.BODY_HTML]}</div>'
+                f"{self.actions(depth, row, author)}"
             )
-        if comment.opens_children:
+        if next_depth > depth:
             end = '<ol class="children">'
-        else:
-            end = "</li>" + "</ol></li>" * comment.closes
+        else:  # this comment's item ends, and so do the reply lists it was the last of
+            end = "</li>" + "</ol></li>" * (depth - next_depth)
         return (
             f'<li id="comment-{cid}" class="{classes}">\n'
             f'<article class="comment-body">{inside}</article>\n{end}\n'
-        )
+        ).encode()
 
-    def render(self, comments) -> str:
-        """The items, as safe HTML (a plain string: marking it safe would copy it)."""
+    def render(self, comments: list[tuple[int, tuple]]) -> list[bytes]:
+        """The items of a page's ``(depth, row)`` pairs (``ThreadPage.comments``), each
+        as safe, UTF-8 encoded HTML.
+
+        Bytes, for the page is sent as bytes: a whole thread's list runs to megabytes,
+        and as one string (two or four bytes a letter as soon as one comment has a curly
+        quote) it would be copied again to be joined, encoded and put in the page.
+        """
         # body_html was sanitised by render_comment_body when the comment was written.
-        return "".join([self.item(comment) for comment in comments])
+        following = [depth for depth, _ in comments[1:]] + [1]
+        return [
+            self.item(depth, row, next_depth)
+            for (depth, row), next_depth in zip(comments, following, strict=False)
+        ]

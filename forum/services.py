@@ -146,7 +146,7 @@ def edit_comment(comment: Comment, *, by, body: str) -> Comment:
         raise NotAllowed("You can only edit your own comments.")
     if comment.status not in (Comment.Status.PUBLISHED, Comment.Status.PENDING):
         raise NotAllowed("This comment can no longer be edited.")
-    if not moderation.edit_window_open(comment):
+    if not moderation.edit_window_open(comment.created_at):
         raise NotAllowed("The time to edit this comment has passed.")
     submission = moderation.Submission(
         author=by, thread=comment.thread, body=body, parent=comment.parent, editing=comment

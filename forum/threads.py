@@ -2,8 +2,8 @@
 arranged as a reply tree."""
 
 import math
-from collections import defaultdict
 from dataclasses import dataclass
+from datetime import tzinfo
 
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet
@@ -26,14 +26,14 @@ ALL = "all"
 class ThreadPage:
     """One page of a thread as one reader sees it, ready for the template.
 
-    ``comments`` is in display order: each comment is followed by its replies. Every
-    comment carries ``depth`` (1 for top level, capped at the thread depth limit) and
-    the markup hints ``opens_children`` and ``closes`` (how many reply lists end after
-    it), so the list nests ``<ol class="children">`` without recursion.
+    ``comments`` is in display order, each comment followed by its replies, as
+    ``(depth, row)`` pairs: the depth is 1 for top level, capped at the thread depth
+    limit, and the row is a ``CommentRow`` tuple, whose times are in ``times_zone``.
     """
 
     thread: Thread
-    comments: list[Comment]
+    comments: list[tuple[int, tuple]]
+    times_zone: tzinfo
     number: int | str  # a page number, or "all"
     page_count: int
     newest_first: bool
@@ -76,10 +76,19 @@ class TimeInDatabaseZone(Func):
         return f"({sql} AT TIME ZONE %s)", (*params, connection.timezone_name)
 
 
-class ShownComment:
-    """What a page shows of a comment: read as plain rows, not model instances, because a
-    whole thread can hold ten thousand comments and building models costs more than the
-    page may take."""
+class CommentRow:
+    """What a page shows of a comment, as a plain tuple of these columns, read straight
+    from the database driver.
+
+    A whole thread can hold ten thousand comments. Model instances would cost more to
+    build than the page may take, and so would Django's conversion of each value of
+    each row (on SQLite, every time made aware and every flag made a boolean). A tuple
+    of plain values is also the one object Python's garbage collector stops watching,
+    so a big page does not make it walk the whole process.
+
+    Times come without their zone (``times_zone`` says which): psycopg reads zoned
+    times through a loader of Django's that costs 5 microseconds a row.
+    """
 
     FIELDS = (
         "pk",
@@ -94,59 +103,23 @@ class ShownComment:
         "is_edited",
         "is_deleted",
     )
-    __slots__ = (
-        "author_display_name",
-        "author_id",
-        "body_html",
-        "can_be_replied_to",
-        "closes",
-        "created_at",
-        "depth",
-        "is_deleted",
-        "is_edited",
-        "opens_children",
-        "parent_id",
-        "pk",
-        "status",
-    )
-
-    def __init__(self, row, database_timezone):
-        (
-            self.pk,
-            self.parent_id,
-            self.author_id,
-            author_name,
-            display_name,
-            username,
-            self.body_html,
-            self.status,
-            written_at,
-            self.is_edited,
-            self.is_deleted,
-        ) = row
-        self.created_at = written_at.replace(tzinfo=database_timezone)
-        if self.author_id is not None:
-            self.author_display_name = display_name or username
-        else:
-            self.author_display_name = author_name or "Anonymous"
-
-    def visible_to(self, reader_id: int | None) -> bool:
-        """``Comment.objects.visible_to()``, for a row already read: published comments,
-        and the reader's own waiting ones."""
-        return self.status == "published" or (
-            self.status == "pending" and reader_id is not None and self.author_id == reader_id
-        )
+    (
+        PK,
+        PARENT_ID,
+        AUTHOR_ID,
+        AUTHOR_NAME,
+        DISPLAY_NAME,
+        USERNAME,
+        BODY_HTML,
+        STATUS,
+        WRITTEN_AT,
+        IS_EDITED,
+        IS_DELETED,
+    ) = range(len(FIELDS))
 
     @classmethod
-    def read(cls, queryset) -> list["ShownComment"]:
-        """The comments of ``queryset``, in its order.
-
-        The rows come straight from the database driver: Django would convert each value
-        of each row on the way (on SQLite, every time made aware and every flag made a
-        boolean), which for a whole thread costs as much as reading it. For the same
-        reason the time is read without its zone (psycopg reads a zoned time through a
-        loader of Django's that costs 5 microseconds a row) and given it here.
-        """
+    def read(cls, queryset) -> tuple[list[tuple], tzinfo]:
+        """The rows of ``queryset``, in its order, and the zone their times are in."""
         connection = connections[queryset.db]
         rows = queryset.annotate(
             written_at=TimeInDatabaseZone("created_at"),
@@ -158,12 +131,36 @@ class ShownComment:
         try:
             sql, params = compiler.as_sql()
         except EmptyResultSet:  # asked for no comment at all: an empty page
-            return []
+            return [], connection.timezone
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
-            rows = cursor.fetchall()
-        database_timezone = connection.timezone
-        return [cls(row, database_timezone) for row in rows]
+            return cursor.fetchall(), connection.timezone
+
+    @classmethod
+    def visible_to(cls, row, reader_id: int | None) -> bool:
+        """``Comment.objects.visible_to()``, for a row already read: published comments,
+        and the reader's own waiting ones."""
+        status = row[cls.STATUS]
+        return status == "published" or (
+            status == "pending" and reader_id is not None and row[cls.AUTHOR_ID] == reader_id
+        )
+
+    @classmethod
+    def author_display_name(cls, row) -> str:
+        """``Comment.author_display_name``, for a row."""
+        if row[cls.AUTHOR_ID] is not None:
+            return row[cls.DISPLAY_NAME] or row[cls.USERNAME]
+        return row[cls.AUTHOR_NAME] or "Anonymous"
+
+
+def can_be_replied_to(depth: int, row) -> bool:
+    """Whether a comment shown at ``depth`` gets a reply link: published, not deleted,
+    and above the depth limit (replies go no deeper)."""
+    return (
+        depth < settings.FORUM_MAX_THREAD_DEPTH
+        and row[CommentRow.STATUS] == "published"
+        and not row[CommentRow.IS_DELETED]
+    )
 
 
 def page_size() -> int:
@@ -224,13 +221,13 @@ def thread_page(
         # indexes (SQLite, without statistics, would walk the thread by status); who
         # may see each one is then decided below, as visible_to() does.
         comments = Comment.objects.filter(Q(pk__in=root_ids) | Q(root__in=root_ids))
-    comments = comments.order_by("created_at", "id")
+    rows, times_zone = CommentRow.read(comments.order_by("created_at", "id"))
     reader = user.pk if user.is_authenticated else None
-    shown = [comment for comment in ShownComment.read(comments) if comment.visible_to(reader)]
-    arranged = arrange(shown, newest_first=newest_first)
+    shown = [row for row in rows if CommentRow.visible_to(row, reader)]
     return ThreadPage(
         thread=thread,
-        comments=arranged,
+        comments=arrange(shown, newest_first=newest_first),
+        times_zone=times_zone,
         number=number,
         page_count=pages,
         newest_first=newest_first,
@@ -251,57 +248,55 @@ def page_of(comment: Comment, user, *, newest_first: bool = False) -> int:
     return roots.filter(before).count() // page_size() + 1
 
 
-def arrange(comments: list[ShownComment], *, newest_first: bool = False) -> list[ShownComment]:
-    """Put comments in reading order, each followed by its replies (oldest first), with
-    depth and nesting hints. ``comments`` must be in (created_at, id) order."""
+def arrange(rows: list[tuple], *, newest_first: bool = False) -> list[tuple[int, tuple]]:
+    """Put comment rows in reading order, each followed by its replies (oldest first),
+    as ``(depth, row)`` pairs. ``rows`` must be in (created_at, id) order.
+
+    The replies of each comment are chained in two dicts (its first reply, and each
+    reply's next sibling) rather than kept in a list per comment, so that a big thread
+    leaves the garbage collector little to watch.
+    """
+    PK, PARENT_ID, IS_DELETED = CommentRow.PK, CommentRow.PARENT_ID, CommentRow.IS_DELETED
     max_depth = settings.FORUM_MAX_THREAD_DEPTH
-    shown_ids = {comment.pk for comment in comments}
-    roots = []
-    replies = defaultdict(list)
-    any_deleted = False
-    for comment in comments:
-        any_deleted = any_deleted or comment.is_deleted
-        if comment.parent_id is None:
-            comment.depth = 1
-            roots.append(comment)
-        elif comment.parent_id in shown_ids:
-            replies[comment.parent_id].append(comment)
+    by_id = {row[PK]: row for row in rows}
+    roots = []  # newest first
+    first_reply = {}
+    next_sibling = {}
+    for row in reversed(rows):  # newest first, so that each chain runs oldest first
+        pk, parent_id = row[PK], row[PARENT_ID]
+        if parent_id is None:
+            roots.append(pk)
+        elif parent_id in by_id:
+            next_sibling[pk] = first_reply.get(parent_id)
+            first_reply[parent_id] = pk
         # A reply whose parent is hidden (removed, or someone else's pending comment)
         # has no place in the tree, so it is not shown.
-    if not newest_first:
+    if newest_first:
         roots.reverse()
 
-    # Depth first, from a stack of what is still to be shown. Replies past the depth
-    # limit are shown at the limit, after their parent.
+    # Depth first, from a stack of (id, depth) still to be shown, the next one on top.
+    # Replies past the depth limit are shown at the limit, after their parent.
     ordered = []
-    stack = roots
+    stack = [(pk, 1) for pk in roots]
     while stack:
-        comment = stack.pop()
-        ordered.append(comment)
-        below = replies.get(comment.pk)
-        if below:
-            depth = min(comment.depth + 1, max_depth)
-            for reply in below:
-                reply.depth = depth
-            stack.extend(reversed(below))
+        pk, depth = stack.pop()
+        ordered.append((depth, by_id[pk]))
+        sibling = next_sibling.get(pk)
+        if sibling is not None:
+            stack.append((sibling, depth))
+        reply = first_reply.get(pk)
+        if reply is not None:
+            stack.append((reply, min(depth + 1, max_depth)))
 
-    if any_deleted:
+    if any(row[IS_DELETED] for row in rows):
         # A comment its author deleted stays as "[comment deleted]" only while replies
         # below it are shown. Replies come after their parent, so walk backwards.
         kept = set()
-        for comment in reversed(ordered):
-            if not comment.is_deleted or any(r.pk in kept for r in replies.get(comment.pk, ())):
-                kept.add(comment.pk)
-        ordered = [comment for comment in ordered if comment.pk in kept]
-
-    published = str(Comment.Status.PUBLISHED)
-    count = len(ordered)
-    for following, comment in enumerate(ordered, start=1):
-        depth = comment.depth
-        next_depth = ordered[following].depth if following < count else 1
-        comment.opens_children = next_depth > depth
-        comment.closes = depth - next_depth if depth > next_depth else 0  # lists ending here
-        comment.can_be_replied_to = (
-            depth < max_depth and comment.status == published and not comment.is_deleted
-        )
+        for _, row in reversed(ordered):
+            reply = first_reply.get(row[PK])
+            while reply is not None and reply not in kept:
+                reply = next_sibling[reply]
+            if not row[IS_DELETED] or reply is not None:
+                kept.add(row[PK])
+        ordered = [pair for pair in ordered if pair[1][PK] in kept]
     return ordered

@@ -106,7 +106,7 @@ def _refused(request: HttpRequest, comment: Comment, message: str, status: int) 
 @login_required
 def edit_comment(request: HttpRequest, comment_id: int) -> HttpResponse:
     comment = _own_comment(request, comment_id)
-    if not moderation.edit_window_open(comment):
+    if not moderation.edit_window_open(comment.created_at):
         return _refused(request, comment, "The time to edit this comment has passed.", 403)
     form = EditCommentForm(
         request.POST if request.method == "POST" else None, initial={"body": comment.body}

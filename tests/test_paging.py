@@ -355,4 +355,4 @@ def test_without_the_middleware_the_list_is_written_in_place(rf):
 
     request = rf.get("/")
 
-    assert defer_html(request, "<ol>comments</ol>") == "<ol>comments</ol>"
+    assert defer_html(request, "<ol>café</ol>".encode()) == "<ol>café</ol>"

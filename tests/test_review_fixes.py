@@ -29,7 +29,7 @@ def test_shared_list_never_holds_a_readers_pending_comment(open_thread, pending_
         newest_first=False,
         accepting=True,
         personal=False,
-    )
+    ).decode()
 
     assert "Hello, first time here." not in html
     assert "comment-edit-link" not in html

@@ -18,7 +18,7 @@ from ..threads import ALL, page_count, parse_page, thread_page
 register = template.Library()
 
 # Bump when the comment list's markup changes, so that cached copies are not reused.
-MARKUP_VERSION = 4
+MARKUP_VERSION = 5
 
 # Where the comments go in the list's template (forum/_comment_list.html).
 ITEMS = "<!--comment-items-->"
@@ -57,7 +57,7 @@ def _reply_target(thread, raw_id):
 
 
 def _comment_list(thread, user, *, number, newest_first, accepting, personal):
-    """The heading, the page links and one page of the reply tree, as HTML."""
+    """The heading, the page links and one page of the reply tree, as UTF-8 HTML."""
     viewer = user if personal else VISITOR
     page = thread_page(
         thread,
@@ -86,8 +86,9 @@ def _comment_list(thread, user, *, number, newest_first, accepting, personal):
         reported_ids=reported_ids,
         page_query=page_query,
         editable=moderation.edit_window_open,
+        times_zone=page.times_zone,
     ).render(page.comments)
-    # The items go in with one replace: through the template, each level would copy them.
+    # The items go in as bytes, once: through the template, each level would copy them.
     frame = render_to_string(
         "forum/_comment_list.html",
         {
@@ -97,7 +98,8 @@ def _comment_list(thread, user, *, number, newest_first, accepting, personal):
             "items": mark_safe(ITEMS) if items else "",
         },
     )
-    return frame.replace(ITEMS, items, 1)
+    before, _, after = frame.partition(ITEMS)
+    return b"".join([before.encode(), *items, after.encode()])
 
 
 @register.inclusion_tag("forum/_comment_section.html", takes_context=True)
