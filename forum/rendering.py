@@ -2,6 +2,7 @@
 comments of a page of a thread each time the page is drawn."""
 
 import nh3
+from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dates import MONTHS
@@ -55,9 +56,11 @@ class CommentItems:
         self.page_query = page_query  # "cpage=2&amp;" etc., kept by the reply links
         self.editable = editable  # the edit-window rule, forum.moderation.edit_window_open
         self.times_zone = times_zone  # the zone the rows' times are in (they have none)
+        self.max_depth = settings.FORUM_MAX_THREAD_DEPTH
         self.months = [str(MONTHS[number]) for number in range(1, 13)]
         self.names = {}
         self.timezone = timezone.get_current_timezone()
+        self.same_zone = str(self.timezone) == str(times_zone)  # UTC both, usually
         self.now = timezone.now()
         self.login_url = reverse("login")
         self.url = {
@@ -76,7 +79,9 @@ class CommentItems:
         return self.names[key]
 
     def time(self, moment) -> str:
-        local = moment.replace(tzinfo=self.times_zone).astimezone(self.timezone)
+        local = moment.replace(tzinfo=self.times_zone)
+        if not self.same_zone:
+            local = local.astimezone(self.timezone)
         hour = local.hour % 12 or 12
         noon = "a.m." if local.hour < 12 else "p.m."
         day = f"{self.months[local.month - 1]} {local.day}, {local.year}"
@@ -87,7 +92,7 @@ class CommentItems:
     def actions(self, depth: int, row, author: str) -> str:
         links = []
         cid = row[CommentRow.PK]
-        if self.accepting and can_be_replied_to(depth, row):
+        if self.accepting and can_be_replied_to(depth, row, self.max_depth):
             if self.signed_in:
                 links.append(
                     f'<a class="comment-reply-link" href="?{self.page_query}replyto={cid}'

@@ -153,11 +153,12 @@ class CommentRow:
         return row[cls.AUTHOR_NAME] or "Anonymous"
 
 
-def can_be_replied_to(depth: int, row) -> bool:
+def can_be_replied_to(depth: int, row, max_depth: int) -> bool:
     """Whether a comment shown at ``depth`` gets a reply link: published, not deleted,
-    and above the depth limit (replies go no deeper)."""
+    and above the depth limit, ``settings.FORUM_MAX_THREAD_DEPTH`` (read once by the
+    caller: the settings object is slow to ask ten thousand times)."""
     return (
-        depth < settings.FORUM_MAX_THREAD_DEPTH
+        depth < max_depth
         and row[CommentRow.STATUS] == "published"
         and not row[CommentRow.IS_DELETED]
     )
