@@ -47,8 +47,9 @@ check-deploy: $(VENV)/.installed
 # package, installed here when missing (as root); without it the load test says so.
 BENCH_DATABASE_URL ?= postgres://root@127.0.0.1:5432/forum_bench
 bench: $(VENV)/.installed
-	command -v wrk >/dev/null || (apt-get update -qq && \
-	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null) || true
+	@command -v wrk >/dev/null || { echo "wrk is missing: installing Debian's package"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk \
+	    >/dev/null || echo "Could not install wrk (as root?): the load test will fail"; }
 	BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:

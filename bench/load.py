@@ -300,27 +300,39 @@ class Approver:
     middle of the measured seconds."""
 
     def __init__(self, env: dict, comment_id: int, page_url: str):
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "bench.load", "--approve", str(comment_id), "--page", page_url],
-            env=env,
-            cwd=BASE_DIR,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
+        # Its errors go to a file: a pipe that nobody reads could fill and stall it.
+        self.log = RESULTS_DIR / "approver.log"
+        self.log.parent.mkdir(parents=True, exist_ok=True)
+        with self.log.open("w") as log:
+            self.process = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "bench.load",
+                    "--approve",
+                    str(comment_id),
+                    "--page",
+                    page_url,
+                ],
+                env=env,
+                cwd=BASE_DIR,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=log,
+                text=True,
+            )
         if self.process.stdout.readline().strip() != "ready":
             self.process.kill()
-            raise Failed(f"The approver did not start:\n{self.process.stderr.read()[-2000:]}")
+            raise Failed(f"The approver did not start:\n{self.log.read_text()[-2000:]}")
 
     def approve(self) -> dict:
         try:
-            output, errors = self.process.communicate("approve\n", timeout=60)
+            output, _ = self.process.communicate("approve\n", timeout=60)
         except subprocess.TimeoutExpired:
             self.process.kill()
             return {"error": "the approver took over 60 s", "visible_on_next_request": False}
         if self.process.returncode != 0:
-            return {"error": errors[-2000:], "visible_on_next_request": False}
+            return {"error": self.log.read_text()[-2000:], "visible_on_next_request": False}
         return json.loads(output.strip().splitlines()[-1])
 
     def stop(self) -> None:

@@ -13,7 +13,9 @@ base page) copies it whole. So templates get a short placeholder from ``defer_ht
 and the list goes into the finished page once, as bytes.
 """
 
+import codecs
 import hashlib
+import logging
 import secrets
 from collections import OrderedDict
 
@@ -27,6 +29,8 @@ from django.utils.safestring import SafeString, mark_safe
 from articles.models import Article
 
 from .models import SiteSettings, Thread
+
+logger = logging.getLogger(__name__)
 
 ARTICLE_PAGE = "articles:detail"
 
@@ -143,7 +147,7 @@ def defer_html(request, html: bytes) -> SafeString:
     if deferred is None:
         return mark_safe(html.decode())
     placeholder = f"<!--deferred:{secrets.token_hex(8)}-->"
-    deferred[placeholder.encode()] = html
+    deferred[placeholder] = html
     return mark_safe(placeholder)
 
 
@@ -158,12 +162,28 @@ class DeferredHtmlMiddleware:
         request.deferred_html = {}
         response = self.get_response(request)
         if request.deferred_html and not response.streaming:
-            content = response.content
-            for placeholder, html in request.deferred_html.items():
-                before, found, after = content.partition(placeholder)
-                if found:
-                    if response.charset.lower().replace("-", "") != "utf8":
-                        html = html.decode().encode(response.charset)
-                    content = b"".join([before, html, after])
-            response.content = content
+            deferred = request.deferred_html.items()
+            charset = response.charset
+            if codecs.lookup(charset).name == "utf-8":
+                parts = [(placeholder.encode(), html) for placeholder, html in deferred]
+                response.content = fill_in(response.content, parts, request)
+            else:  # rare: the page is decoded, filled in and encoded again
+                parts = [(placeholder, html.decode()) for placeholder, html in deferred]
+                response.content = fill_in(response.content.decode(charset), parts, request)
         return response
+
+
+def fill_in(page, parts, request):
+    """``page`` (bytes or text) with each placeholder of ``parts`` replaced by its part (of
+    the same kind). A placeholder that is not there is logged: its part is missing."""
+    for placeholder, part in parts:
+        before, found, after = page.partition(placeholder)
+        if not found:
+            logger.error(
+                "%s: a deferred part of the page (%d bytes) had no place in it",
+                request.path,
+                len(part),
+            )
+            continue
+        page = page[:0].join([before, part, after])
+    return page

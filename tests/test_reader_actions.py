@@ -141,6 +141,20 @@ def test_edit_link_is_shown_to_the_author_within_the_window(client, published_co
     assert url("edit-comment", published_comment) in page(client, published_comment.thread)
 
 
+@pytest.mark.parametrize("minutes_ago, shown", [(14, True), (16, False)])
+def test_edit_link_follows_the_window_in_any_time_zone(
+    client, settings, published_comment, minutes_ago, shown
+):
+    settings.TIME_ZONE = "Asia/Kolkata"
+    published_comment.created_at = timezone.now() - timezone.timedelta(minutes=minutes_ago)
+    published_comment.save()
+    client.force_login(published_comment.author)
+
+    html = page(client, published_comment.thread)
+
+    assert (url("edit-comment", published_comment) in html) is shown
+
+
 def test_edit_after_15_minutes_is_refused(client, published_comment):
     published_comment.created_at = timezone.now() - timezone.timedelta(minutes=16)
     published_comment.save()
