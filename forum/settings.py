@@ -204,7 +204,7 @@ FORUM_SECTION_CACHE_SECONDS = int(os.environ.get("FORUM_SECTION_CACHE_SECONDS", 
 if os.environ.get("REDIS_URL"):
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "forum.cache.SharedClientRedisCache",  # Django's, sharing its client
             "LOCATION": os.environ["REDIS_URL"],
             "KEY_PREFIX": "newsforum",
         }

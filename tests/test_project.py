@@ -56,6 +56,25 @@ def test_production_settings_pass_the_deployment_checklist():
     assert "no issues" in result.stdout
 
 
+def test_redis_url_gives_a_shared_cache_that_keeps_one_client():
+    code = (
+        "from django.core.cache import caches\n"
+        "cache = caches['default']\n"
+        "cache.set('project-test', {'read_only': True}, 30)\n"
+        "print(type(cache).__name__, cache.get('project-test'))\n"
+        "print(cache._cache.get_client() is cache._cache.get_client(write=True))\n"
+        "cache.delete('project-test')\n"
+    )
+
+    result = run_manage("shell", "--no-imports", "-c", code, REDIS_URL="redis://127.0.0.1:6379/0")
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split("\n")[:2] == [
+        "SharedClientRedisCache {'read_only': True}",
+        "True",
+    ]
+
+
 def test_models_and_migrations_agree():
     result = run_manage("makemigrations", "--check", "--dry-run")
 
