@@ -39,7 +39,7 @@ def render_comment_body(text: str) -> SafeString:
 
 
 class CommentItems:
-    """The ``<li>`` of every comment on a page of a thread, nested, as one HTML string.
+    """The ``<li>`` of every comment on a page of a thread, nested, as UTF-8 HTML.
 
     Built in Python rather than with a template: a whole thread can hold ten thousand
     comments, and a template tag or filter per comment costs more than the page may
@@ -187,6 +187,7 @@ class CommentItems:
         quote) it would be copied again to be joined, encoded and put in the page.
         """
         # body_html was sanitised by render_comment_body when the comment was written.
+        # Each comment's next depth; after the last one, the top level.
         following = [depth for depth, _ in comments[1:]] + [1]
         return [
             self.item(depth, row, next_depth)
