@@ -8,46 +8,19 @@ message, their text is still in the form, and nothing is stored.
 Each step asserts what the person sees on the page.
 """
 
-import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from forum.models import Comment, ModerationEvent
+from tests.browser.steps import BROWSER_TEST, PASSWORD, log_in_from_article, log_in_to_admin
 
-pytestmark = [
-    pytest.mark.browser,
-    # Transactional, so that the live server's thread sees the test's data; see
-    # test_reader_and_moderator.py.
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+pytestmark = BROWSER_TEST
 
-ARTICLE_URL = "/articles/harbour-reopens/"
-PASSWORD = "correct horse battery staple"
 BANNED = "You have been banned from commenting."
 NOTE = "Insulted other readers in three threads after a warning."
 REFUSED_TEXT = "You cannot stop me, I will keep posting here!"
 
 
 # --- What people do ------------------------------------------------------------------
-
-
-def log_in_from_article(page: Page, live_server, *, username: str, display_name: str) -> None:
-    """Open the article, follow "Log in" in the header and come back signed in."""
-    page.goto(ARTICLE_URL)
-    page.locator("header.site-header").get_by_role("link", name="Log in", exact=True).click()
-    expect(page.get_by_role("heading", name="Log in")).to_be_visible()
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page).to_have_url(live_server.url + ARTICLE_URL)
-    expect(page.locator("header.site-header")).to_contain_text(f"Signed in as {display_name}")
-
-
-def log_in_to_admin(page: Page, *, username: str, password: str) -> None:
-    page.goto("/admin/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", password)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", name="Moderation and content")).to_be_visible()
 
 
 # --- The story -----------------------------------------------------------------------

@@ -15,17 +15,11 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from tests.browser.steps import ARTICLE_TITLE, ARTICLE_URL, BROWSER_TEST
 from tests.factories import CommentFactory, UserFactory
 
-pytestmark = [
-    pytest.mark.browser,
-    # Transactional, so that the live server's thread sees the test's data; see
-    # test_reader_and_moderator.py.
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+pytestmark = BROWSER_TEST
 
-ARTICLE_URL = "/articles/harbour-reopens/"
-ARTICLE_TITLE = "Harbour reopens after storm"
 THREADS_PER_PAGE = 3
 TOP_LEVEL = 8
 REPLY_CHAIN = 6  # under the fifth top-level comment, each reply answering the one before

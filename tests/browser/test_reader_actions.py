@@ -10,38 +10,17 @@ Each step asserts what the person sees on the page.
 import re
 from datetime import timedelta
 
-import pytest
 from django.utils import timezone
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from forum.models import Comment, CommentRevision, Report
+from tests.browser.steps import ARTICLE_TITLE, ARTICLE_URL, BROWSER_TEST, log_in_from_article
 from tests.factories import CommentFactory, UserFactory
 
-pytestmark = [
-    pytest.mark.browser,
-    # Transactional, so that the live server's thread sees the test's data; see
-    # test_reader_and_moderator.py.
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
-
-ARTICLE_URL = "/articles/harbour-reopens/"
-ARTICLE_TITLE = "Harbour reopens after storm"
-PASSWORD = "correct horse battery staple"
+pytestmark = BROWSER_TEST
 
 
 # --- What people do ------------------------------------------------------------------
-
-
-def log_in_from_article(page: Page, live_server, *, username: str, display_name: str) -> None:
-    """Open the article, follow "Log in" in the header and come back signed in."""
-    page.goto(ARTICLE_URL)
-    page.locator("header.site-header").get_by_role("link", name="Log in", exact=True).click()
-    expect(page.get_by_role("heading", name="Log in")).to_be_visible()
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page).to_have_url(live_server.url + ARTICLE_URL)
-    expect(page.locator("header.site-header")).to_contain_text(f"Signed in as {display_name}")
 
 
 def recent(minutes: int):

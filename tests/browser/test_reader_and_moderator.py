@@ -11,23 +11,15 @@ Each step asserts what the person sees on the page.
 import re
 from datetime import timedelta
 
-import pytest
 from django.core.management import call_command
 from django.db.models import F
 from playwright.sync_api import Page, expect
 
 from forum.models import Comment
+from tests.browser.steps import ARTICLE_TITLE, ARTICLE_URL, BROWSER_TEST, log_in_to_admin
 
-pytestmark = [
-    pytest.mark.browser,
-    # Transactional, so that the live server's thread sees the test's data. The flush
-    # after each test empties the database; the serialized rollback reloads what the
-    # migrations put there (the "Moderators" group) before each test.
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+pytestmark = BROWSER_TEST
 
-ARTICLE_URL = "/articles/harbour-reopens/"
-ARTICLE_TITLE = "Harbour reopens after storm"
 SEED_URL = "/articles/cuba-usa-begin-talks-on-jan-21-to-normalize-relations/"
 SEED_TITLE = "Cuba-USA Begin Talks on Jan. 21 to Normalize Relations"
 AWAITING = "Your comment is awaiting moderation."
@@ -61,14 +53,6 @@ def comment_id(page: Page, body: str) -> str:
     content = page.locator(".comment-content").filter(has_text=body)
     expect(content).to_have_count(1)
     return content.locator("xpath=ancestor::li[contains(@class, 'comment')][1]").get_attribute("id")
-
-
-def log_in_to_admin(page: Page, *, username: str, password: str) -> None:
-    page.goto("/admin/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", password)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", name="Moderation and content")).to_be_visible()
 
 
 # --- The stories ---------------------------------------------------------------------
