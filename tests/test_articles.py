@@ -36,6 +36,16 @@ def test_list_hides_articles_scheduled_for_later(client):
     assert "Tomorrow" not in response.content.decode()
 
 
+def test_a_story_published_while_the_site_runs_shows_at_once(client):
+    # The site has been up a while: it has answered before. An editor publishes a story
+    # now, and readers find it in the list and at its address.
+    client.get(reverse("articles:list"))
+    article = ArticleFactory(title="Just in", published_at=timezone.now())
+
+    assert "Just in" in client.get(reverse("articles:list")).content.decode()
+    assert client.get(article.get_absolute_url()).status_code == 200
+
+
 def test_detail_shows_title_caption_and_paragraphs(client):
     article = ArticleFactory(
         title="Ferry service resumes",
