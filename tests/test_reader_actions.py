@@ -305,6 +305,17 @@ def test_follow_and_unfollow_a_thread(client, reader, open_thread):
     assert not Subscription.objects.exists()
 
 
+def test_a_closed_thread_offers_no_following_but_lets_followers_stop(
+    client, reader, closed_thread
+):
+    client.force_login(reader)
+    assert "Follow this discussion" not in page(client, closed_thread)
+
+    Subscription.objects.create(user=reader, thread=closed_thread)
+
+    assert "Stop following" in page(client, closed_thread)
+
+
 def test_follow_when_posting(client, trusted_reader, open_thread):
     client.force_login(trusted_reader)
 
