@@ -93,3 +93,12 @@ def test_paragraphs_split_on_blank_lines_and_keep_line_breaks():
     article = Article(body="One.\r\n\r\nTwo,\nstill two.\n \nThree.")
 
     assert article.paragraphs == ["One.", "Two,\nstill two.", "Three."]
+
+
+def test_pages_name_an_icon_that_exists(client):
+    from django.contrib.staticfiles import finders
+
+    html = client.get(reverse("articles:list")).content.decode()
+
+    assert 'rel="icon" href="/static/img/favicon.svg"' in html
+    assert finders.find("img/favicon.svg")

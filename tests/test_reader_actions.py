@@ -305,9 +305,7 @@ def test_follow_and_unfollow_a_thread(client, reader, open_thread):
     assert not Subscription.objects.exists()
 
 
-def test_a_closed_thread_offers_no_following_but_lets_followers_stop(
-    client, reader, closed_thread
-):
+def test_a_closed_thread_offers_no_following_but_lets_followers_stop(client, reader, closed_thread):
     client.force_login(reader)
     assert "Follow this discussion" not in page(client, closed_thread)
 
