@@ -2,6 +2,7 @@ import re
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -50,6 +51,23 @@ class Article(models.Model):
         help_text="Internal: where this story came from and what was assumed when importing "
         "it. Never shown to readers.",
     )
+    # Where the story came from, when it was imported (forum/importers): its address on
+    # the old site, which Disqus threads are matched by, and the key that makes a second
+    # import of the same export add nothing twice.
+    source_url = models.URLField(
+        "original address",
+        max_length=500,
+        blank=True,
+        db_index=True,
+        help_text="The story's address on the site it was imported from, if any.",
+    )
+    source_id = models.CharField(
+        max_length=500,
+        blank=True,
+        default="",
+        editable=False,
+        help_text="Identifier in the system the story was imported from, if any.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -58,6 +76,11 @@ class Article(models.Model):
     class Meta:
         ordering = ["-published_at", "-id"]
         indexes = [models.Index(fields=["status", "-published_at"], name="article_listing")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source_id"], condition=~Q(source_id=""), name="article_unique_source_id"
+            )
+        ]
 
     def __str__(self):
         return self.title

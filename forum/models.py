@@ -192,6 +192,11 @@ class Comment(models.Model):
         SPAM = "spam", "Spam"
         REMOVED = "removed", "Removed"
 
+    class Kind(models.TextChoices):
+        COMMENT = "comment", "Comment"
+        PINGBACK = "pingback", "Pingback"
+        TRACKBACK = "trackback", "Trackback"
+
     thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="comments")
     parent = models.ForeignKey(
         "self", on_delete=models.CASCADE, null=True, blank=True, related_name="replies"
@@ -254,8 +259,26 @@ class Comment(models.Model):
     ip_address = models.GenericIPAddressField(
         "author's IP address", null=True, blank=True, help_text="For moderators only."
     )
+    # What an imported comment's old system knew of its author, for moderators only
+    # (never on a page, in a feed or in the API). Comments written here take all of it
+    # from the author's account.
+    author_email = models.EmailField(
+        "author's email", max_length=254, blank=True, help_text="For moderators only."
+    )
+    author_url = models.URLField(
+        "author's website", max_length=500, blank=True, help_text="For moderators only."
+    )
+    user_agent = models.CharField(
+        "author's browser", max_length=500, blank=True, help_text="For moderators only."
+    )
+    kind = models.CharField(
+        max_length=10,
+        choices=Kind.choices,
+        default=Kind.COMMENT,
+        help_text="Pingbacks and trackbacks come only from imports (--with-pingbacks).",
+    )
     source_id = models.CharField(
-        max_length=200,
+        max_length=500,
         blank=True,
         default="",
         help_text="Identifier in the system the comment was imported from, if any.",
