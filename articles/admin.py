@@ -12,9 +12,13 @@ class ArticleAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ("title",)}
     date_hierarchy = "published_at"
     autocomplete_fields = ("author",)
+    readonly_fields = ("source_id",)
     fieldsets = (
         (None, {"fields": ("title", "slug", "standfirst", "body")}),
         ("Photo", {"fields": ("image_alt", "image_caption")}),
         ("Publication", {"fields": ("status", "published_at", "author", "credit")}),
-        ("Internal", {"fields": ("source_note",), "classes": ("collapse",)}),
+        (
+            "Internal",
+            {"fields": ("source_url", "source_id", "source_note"), "classes": ("collapse",)},
+        ),
     )
