@@ -15,14 +15,16 @@ What erasing keeps, and why:
 - The audit log keeps its rows (what was decided, from which status to which, when) but
   not the person: where they acted, the name becomes "[deleted user]"; where the row was
   about them, the link to them and the moderator's note go. One more row records the
-  erasure itself, with counts only.
+  erasure itself, with counts only. Django's admin history of the account loses the name.
 """
 
 import datetime as dt
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.admin.models import LogEntry
 from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import F, Prefetch, Value
 from django.db.models.functions import Coalesce
@@ -211,6 +213,11 @@ def erase_user(user, *, by=None, comments: str | None = None) -> Erasure:
     # Rows about them keep the action, the statuses and the time; the moderator's note
     # (the reason) is about them and goes.
     ModerationEvent.objects.filter(user=user).update(user=None, reason="")
+    # Django's own admin history of changes to the account names it too (the rows of what
+    # they changed themselves as staff go with the account).
+    LogEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(user), object_id=str(user.pk)
+    ).update(object_repr=DELETED_USER)
     Report.objects.filter(reporter=user).delete()
     Subscription.objects.filter(user=user).delete()
     done = "anonymised" if mode == ANONYMISE else "removed"

@@ -4,6 +4,7 @@ same two for moderators in the admin."""
 import json
 
 import pytest
+from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.test import Client
@@ -312,6 +313,26 @@ def test_audit_log_keeps_its_rows_without_the_name_or_the_notes_about_them(
     assert erased.reason == "by its owner; 1 comment anonymised"
     for event in ModerationEvent.objects.all():
         assert "reader" not in event.actor_name and "Rita" not in event.reason
+
+
+def test_erase_drops_the_byline_of_an_editors_article_from_cached_pages(client):
+    editor = UserFactory(username="editor", display_name="Edna Editor", is_staff=True)
+    article = ArticleFactory(author=editor)
+    assert "Edna Editor" in client.get(article.get_absolute_url()).content.decode()  # cached
+
+    personal_data.erase_user(editor)
+
+    assert "Edna Editor" not in client.get(article.get_absolute_url()).content.decode()
+
+
+def test_erase_takes_the_name_out_of_the_admin_history_of_the_account(reader, moderator):
+    LogEntry.objects.log_actions(
+        user_id=moderator.pk, queryset=[reader], action_flag=CHANGE, change_message="Changed email."
+    )
+
+    personal_data.erase_user(reader)
+
+    assert list(LogEntry.objects.values_list("object_repr", flat=True)) == ["[deleted user]"]
 
 
 def test_erase_refreshes_every_thread_once(reader):
