@@ -78,6 +78,20 @@ class PersonalDataAdminMixin:
             }
         return super().change_view(request, object_id, form_url, extra_context)
 
+    # Django's own "Delete" (the button and the bulk action, for the same permission)
+    # erases too, under the same rules: a plain delete would leave the IP addresses on
+    # the comments and the name in the audit log.
+    def has_delete_permission(self, request, obj=None):
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and (obj is None or self.may_erase(request, obj))
+
+    def delete_model(self, request, obj):
+        erase_user(obj, by=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for user in queryset:
+            erase_user(user, by=request.user)
+
     def _user_or_404(self, request, object_id):
         user = self.get_object(request, unquote(object_id))
         if user is None:

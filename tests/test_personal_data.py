@@ -458,3 +458,28 @@ def test_nobody_erases_themselves_from_the_admin():
 
     assert client.post(admin_url("erase", root), {"comments": "remove"}).status_code == 403
     assert get_user_model().objects.filter(pk=root.pk).exists()
+
+
+def test_deleting_a_user_in_the_admin_erases_them(editor_client, reader, readers_comment):
+    response = editor_client.post(
+        reverse("admin:forum_user_changelist"),
+        {"action": "delete_selected", "_selected_action": [reader.pk], "post": "yes"},
+    )
+
+    assert response.status_code == 302
+    assert not get_user_model().objects.filter(pk=reader.pk).exists()
+    readers_comment.refresh_from_db()
+    assert (readers_comment.author_name, readers_comment.ip_address) == ("[deleted user]", None)
+    assert ModerationEvent.objects.filter(action="erase account", actor_name="editor").exists()
+
+
+def test_the_admins_delete_keeps_the_erase_rules(editor_client):
+    boss = UserFactory(username="boss", is_staff=True, is_superuser=True)
+
+    response = editor_client.post(
+        reverse("admin:forum_user_changelist"),
+        {"action": "delete_selected", "_selected_action": [boss.pk], "post": "yes"},
+    )
+
+    assert response.status_code == 403
+    assert get_user_model().objects.filter(pk=boss.pk).exists()
