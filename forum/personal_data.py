@@ -179,8 +179,9 @@ def erase_user(user, *, by=None, comments: str | None = None) -> Erasure:
     if mode not in ERASE_MODES:
         raise ValueError(f"comments must be one of {', '.join(ERASE_MODES)}, not {mode!r}.")
     moderator = by if by is not None and by.pk != user.pk else None
-    # Lock the account, as posting does: a comment sent at this moment is either in before
-    # the erasure reads the comments, or waits and then finds no author.
+    # Lock the account, as posting does: a comment sent at this moment is either stored
+    # before the erasure reads the comments (and erased with them), or waits, and then its
+    # author is gone and the database refuses it.
     list(get_user_model().objects.select_for_update().filter(pk=user.pk).values_list("pk"))
     username = user.username
     theirs = Comment.objects.filter(author=user)
