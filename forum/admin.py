@@ -39,6 +39,7 @@ from .models import (
     Thread,
     User,
 )
+from .personal_data_admin import PersonalDataAdminMixin
 
 # Comments shown on a comment's page around it, at most: its replies, however deep.
 CONVERSATION_REPLIES = 100
@@ -148,7 +149,7 @@ class UserRestrictionFilter(admin.SimpleListFilter):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(PersonalDataAdminMixin, DjangoUserAdmin):
     list_display = (
         "username",
         "display_name",
@@ -1263,7 +1264,8 @@ class ModerationEventAdmin(ReadOnlyAdmin):
 
     @admin.display(description="who", ordering="actor__username")
     def actor_column(self, event):
-        return event.actor or "the forum"
+        # The name kept when it happened, once the account is gone (or erased).
+        return event.actor or event.actor_name or "the forum"
 
     @admin.display(description="about")
     def about(self, event):

@@ -196,6 +196,16 @@ FORUM_MODERATOR_MAIL_MINUTES = 15  # at most one "comments are waiting" mail thi
 FORUM_SITE_URL = os.environ.get("FORUM_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 FORUM_THREADS_PER_PAGE = 50  # top-level comments per page, with all their replies
 FORUM_NEWEST_FIRST = False  # WordPress's default: oldest first
+# What erasing an account does to its comments (forum/personal_data.py): "anonymise"
+# keeps their text under "[deleted user]"; "remove" takes the text away too, leaving
+# "[comment deleted]" where others replied.
+_erase_spellings = {"anonymise": "anonymise", "anonymize": "anonymise", "remove": "remove"}
+_erase_comments = os.environ.get("FORUM_ERASE_COMMENTS", "").strip().lower() or "anonymise"
+if _erase_comments not in _erase_spellings:
+    raise ImproperlyConfigured(
+        f"FORUM_ERASE_COMMENTS must be 'anonymise' or 'remove', not {_erase_comments!r}."
+    )
+FORUM_ERASE_COMMENTS = _erase_spellings[_erase_comments]
 # How long a rendered comment list stays cached; 0 turns the cache off.
 FORUM_SECTION_CACHE_SECONDS = int(os.environ.get("FORUM_SECTION_CACHE_SECONDS", "3600"))
 

@@ -3,7 +3,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from . import views
+from . import account_views, views
 
 forum_patterns = (
     [
@@ -15,6 +15,9 @@ forum_patterns = (
         path("c/<int:comment_id>/report/", views.report_comment, name="report-comment"),
         path("mail/unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
         path("accounts/signup/", views.SignUpView.as_view(), name="signup"),
+        path("accounts/me/", account_views.account, name="account"),
+        path("accounts/me/data/", account_views.download_data, name="account-data"),
+        path("accounts/me/erase/", account_views.erase_account, name="account-erase"),
     ],
     "forum",
 )

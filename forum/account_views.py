@@ -1,0 +1,61 @@
+"""The signed-in reader's own account: what it holds, a download of their data, and
+erasing it (forum/personal_data.py does the work)."""
+
+import json
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import content_disposition_header
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+
+from .forms import EraseAccountForm
+from .personal_data import ANONYMISE, erase_user, export_user_data
+
+
+def personal_data_response(user) -> HttpResponse:
+    """``user``'s data as a JSON file to save, never kept by a cache on the way."""
+    content = json.dumps(export_user_data(user), indent=2, ensure_ascii=False)
+    response = HttpResponse(content, content_type="application/json; charset=utf-8")
+    response["Content-Disposition"] = content_disposition_header(
+        as_attachment=True, filename=f"newsforum-data-{user.username}.json"
+    )
+    response["Cache-Control"] = "no-store, private"
+    return response
+
+
+@login_required
+@require_GET
+def account(request: HttpRequest) -> HttpResponse:
+    return render(request, "forum/account.html")
+
+
+@never_cache
+@login_required
+@require_GET
+def download_data(request: HttpRequest) -> HttpResponse:
+    # A GET: it changes nothing and only ever hands readers their own data.
+    return personal_data_response(request.user)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def erase_account(request: HttpRequest) -> HttpResponse:
+    form = EraseAccountForm(request.POST if request.method == "POST" else None, user=request.user)
+    if request.method == "POST":
+        if form.is_valid():
+            erase_user(request.user, by=request.user)
+            logout(request)
+            messages.success(
+                request, "Your account is erased. Thank you for taking part in the discussion."
+            )
+            return redirect("articles:list")
+        status = 400
+    else:
+        status = 200
+    context = {"form": form, "keeps_text": settings.FORUM_ERASE_COMMENTS == ANONYMISE}
+    return render(request, "forum/account_erase.html", context, status=status)
