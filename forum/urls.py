@@ -3,7 +3,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from . import views
+from . import feeds, views
 
 forum_patterns = (
     [
@@ -15,6 +15,12 @@ forum_patterns = (
         path("c/<int:comment_id>/report/", views.report_comment, name="report-comment"),
         path("mail/unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
         path("accounts/signup/", views.SignUpView.as_view(), name="signup"),
+        path(
+            "articles/<slug:slug>/comments/feed/",
+            feeds.ArticleCommentsFeed(),
+            name="article-comments-feed",
+        ),
+        path("comments/feed/", feeds.SiteCommentsFeed(), name="comments-feed"),
     ],
     "forum",
 )
