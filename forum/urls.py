@@ -3,7 +3,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from . import feeds, views
+from . import api, feeds, views
 
 forum_patterns = (
     [
@@ -21,6 +21,12 @@ forum_patterns = (
             name="article-comments-feed",
         ),
         path("comments/feed/", feeds.SiteCommentsFeed(), name="comments-feed"),
+        path("api/articles/", api.articles, name="api-articles"),
+        path(
+            "api/articles/<slug:slug>/comments/",
+            api.article_comments,
+            name="api-article-comments",
+        ),
     ],
     "forum",
 )

@@ -88,12 +88,21 @@ def test_feeds_leave_out_comments_a_visitor_cannot_read(client, open_thread, tru
             assert hidden not in feed
 
 
-def test_reply_under_a_removed_comment_is_left_out_as_on_the_page(client, open_thread, moderator):
-    parent = CommentFactory(thread=open_thread, body="Taken down")
-    CommentFactory(thread=open_thread, parent=parent, body="Answer to it")
-    services.remove(parent, by=moderator)
+@pytest.mark.parametrize("taken_down", ["top-level", "middle"])
+def test_replies_under_a_removed_comment_are_left_out_as_on_the_page(
+    client, open_thread, moderator, taken_down
+):
+    top = CommentFactory(thread=open_thread, body="Top")
+    middle = CommentFactory(thread=open_thread, parent=top, body="Middle")
+    CommentFactory(thread=open_thread, parent=middle, body="Bottom")
+    services.remove(top if taken_down == "top-level" else middle, by=moderator)
 
-    assert items_of(client, article_feed_url(open_thread.article)) == []
+    shown = [
+        item.findtext("description")
+        for item in items_of(client, article_feed_url(open_thread.article))
+    ]
+
+    assert shown == ([] if taken_down == "top-level" else ["<p>Top</p>"])
 
 
 def test_feeds_never_show_emails_or_addresses(client, open_thread):
