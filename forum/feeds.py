@@ -22,6 +22,7 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Count, Q, Sum
 from django.http import Http404, HttpResponse
 from django.urls import reverse
+from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
 
 from articles.models import Article
@@ -85,14 +86,19 @@ class CachedFeed(Feed):
             feed = self.get_feed(obj, request)
             content = feed.writeString("utf-8").encode()
             # As Django's Feed does, so that conditional requests can be answered.
-            last_modified = http_date(feed.latest_post_date().timestamp())
+            last_modified = int(feed.latest_post_date().timestamp())
             cached = (feed.content_type, content, last_modified)
             if self.cache_seconds():
                 cache.set(key, cached, self.cache_seconds())
         content_type, content, last_modified = cached
         response = HttpResponse(content, content_type=content_type)
-        response.headers["Last-Modified"] = last_modified
-        return response
+        response.headers["Last-Modified"] = http_date(last_modified)
+        # Feed readers poll with If-None-Match or If-Modified-Since: the key stands for
+        # the content, so an unchanged feed costs them a 304 and no download.
+        response.headers["ETag"] = f'"{hashlib.sha256(key.encode()).hexdigest()[:32]}"'
+        return get_conditional_response(
+            request, etag=response.headers["ETag"], last_modified=last_modified, response=response
+        )
 
     # What every item shows: the same for both feeds.
 

@@ -206,6 +206,21 @@ def test_a_new_comment_shows_in_the_feed_at_once(
     assert b"Breaking news" in client.get(address).content
 
 
+def test_an_unchanged_feed_answers_304_to_a_polling_reader(
+    client, article, published_comment, trusted_reader
+):
+    url = article_feed_url(article)
+    first = client.get(url)
+
+    unchanged = client.get(url, headers={"if-none-match": first["ETag"]})
+    services.post_comment(thread=article.thread, author=trusted_reader, body="Breaking news")
+    changed = client.get(url, headers={"if-none-match": first["ETag"]})
+
+    assert unchanged.status_code == 304
+    assert changed.status_code == 200
+    assert b"Breaking news" in changed.content
+
+
 def test_a_comment_elsewhere_shows_in_the_site_feed_at_once(client, published_comment):
     client.get(site_feed_url())
     other = ArticleFactory(title="Bridge closes")
