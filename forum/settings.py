@@ -208,6 +208,9 @@ if _erase_comments not in _erase_spellings:
 FORUM_ERASE_COMMENTS = _erase_spellings[_erase_comments]
 # How long a rendered comment list stays cached; 0 turns the cache off.
 FORUM_SECTION_CACHE_SECONDS = int(os.environ.get("FORUM_SECTION_CACHE_SECONDS", "3600"))
+# Other sites whose scripts may read the JSON API (CORS), e.g. "https://news.example.org";
+# "*" for any. None by default.
+FORUM_API_CORS_ORIGINS = env_list("FORUM_API_CORS_ORIGINS")
 
 # Django's cache: local memory by default; Redis (shared by all workers) when REDIS_URL
 # is set, as in production.

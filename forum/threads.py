@@ -17,6 +17,8 @@ from django.db.models import (
     Subquery,
 )
 
+from articles.models import Article
+
 from .models import Comment, Thread
 
 ALL = "all"
@@ -161,6 +163,19 @@ def can_be_replied_to(depth: int, row, max_depth: int) -> bool:
         depth < max_depth
         and row[CommentRow.STATUS] == "published"
         and not row[CommentRow.IS_DELETED]
+    )
+
+
+def published_thread(slug: str) -> Thread:
+    """The thread under the published article ``slug``, with its article, in one query.
+
+    Raises ``Thread.DoesNotExist`` for a draft, a story scheduled for later or no story
+    at all: what readers may not see, feeds and the API do not show either.
+    """
+    return (
+        Thread.objects.select_related("article")
+        .filter(article__in=Article.objects.published())
+        .get(article__slug=slug)
     )
 
 

@@ -3,7 +3,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from . import account_views, views
+from . import account_views, api, feeds, views
 
 forum_patterns = (
     [
@@ -18,6 +18,18 @@ forum_patterns = (
         path("accounts/me/", account_views.account, name="account"),
         path("accounts/me/data/", account_views.download_data, name="account-data"),
         path("accounts/me/erase/", account_views.erase_account, name="account-erase"),
+        path(
+            "articles/<slug:slug>/comments/feed/",
+            feeds.ArticleCommentsFeed(),
+            name="article-comments-feed",
+        ),
+        path("comments/feed/", feeds.SiteCommentsFeed(), name="comments-feed"),
+        path("api/articles/", api.articles, name="api-articles"),
+        path(
+            "api/articles/<slug:slug>/comments/",
+            api.article_comments,
+            name="api-article-comments",
+        ),
     ],
     "forum",
 )
