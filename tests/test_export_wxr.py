@@ -212,6 +212,7 @@ def test_comment_without_a_user_keeps_its_imported_author(article):
         author_name="Havana Times reader",
         author_email="reader@example.org",
         author_url="http://127.0.0.1/blog/",
+        user_agent="Mozilla/5.0",
     )
     (comment,) = comments_of(item_of(export(), article.slug))
 
@@ -219,6 +220,7 @@ def test_comment_without_a_user_keeps_its_imported_author(article):
     assert comment["comment_author_email"] == "reader@example.org"
     assert comment["comment_author_url"] == "http://127.0.0.1/blog/"
     assert comment["comment_author_IP"] == ""
+    assert comment["comment_agent"] == "Mozilla/5.0"  # for our importer; WordPress skips it
 
 
 def test_every_status_and_kind_has_its_wordpress_value(article):
@@ -434,6 +436,9 @@ def stored(slug: str) -> dict:
                 "deleted_at": comment.deleted_at,
                 "ip_address": comment.ip_address,
                 "author_url": comment.author_url,
+                # The import also copies an account's address onto the comment.
+                "email": comment.author.email if comment.author_id else comment.author_email,
+                "user_agent": comment.user_agent,
             }
             for comment in comments
         ],
@@ -499,6 +504,7 @@ def rich_thread(db, settings, reader, trusted_reader):
         author_email="old@example.org",
         author_url="http://127.0.0.1/old/",
         ip_address="127.0.0.1",
+        user_agent="Mozilla/5.0 (X11; Linux x86_64)",
         body="<script>alert('x')</script> ]]> Tom & Jerry",
     )
     same_second = next(at)
@@ -578,3 +584,14 @@ def test_closed_thread_comes_back_closed_with_its_message(client, tmp_path, clos
     assert page_after == page_before
     assert stored(slug) == stored_before
     assert "Comments are closed." in page_after and "Archived after a year." in page_after
+
+
+def test_pingbacks_come_back_as_pingbacks_with_pingbacks_kept(tmp_path, article):
+    CommentFactory(thread=article.thread, author=None, kind=Comment.Kind.PINGBACK, body="Linked.")
+    path = tmp_path / "export.xml"
+    path.write_text(export_text(), encoding="utf-8")
+    Article.objects.all().delete()
+
+    call_command("import_wxr", str(path), "--with-pingbacks", stdout=io.StringIO())
+
+    assert list(Comment.objects.values_list("kind", "body")) == [("pingback", "Linked.")]

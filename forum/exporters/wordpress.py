@@ -335,6 +335,10 @@ def write_comment(out: WxrWriter, comment: Comment, *, zone: dt.tzinfo) -> None:
     out.text("wp:comment_parent", comment.parent_id or 0, 3)
     # WordPress would look for its own user of that id; the email says who it was.
     out.text("wp:comment_user_id", 0, 3)
+    if comment.user_agent:
+        # WordPress's exporter leaves its comment_agent out and its importer reads no
+        # such element; ours does, so that moderators keep it.
+        out.cdata("wp:comment_agent", comment.user_agent, 3)
     if comment.deleted_at is not None:
         write_meta(out, "wp:commentmeta", "_forum_deleted_at", utc_iso(comment.deleted_at), 3)
     if comment.edited_at is not None:
