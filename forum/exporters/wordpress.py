@@ -66,6 +66,7 @@ NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 # memory flat on a thread of any size.
 COMMENTS_PER_FETCH = 2000
 ARTICLES_PER_FETCH = 100
+TAB = "\t"  # WordPress indents its exports with tabs
 
 
 @dataclass
@@ -90,25 +91,28 @@ class WxrWriter:
         self.parts.append(markup)
 
     def open(self, name: str, indent: int, attributes: dict[str, str] | None = None) -> None:
-        quoted = "".join(f" {key}={quoteattr(value)}" for key, value in (attributes or {}).items())
-        self.parts.append(f"{chr(9) * indent}<{name}{quoted}>\n")
+        self.parts.append(f"{TAB * indent}<{name}{quoted(attributes)}>\n")
 
     def close(self, name: str, indent: int) -> None:
-        self.parts.append(f"{chr(9) * indent}</{name}>\n")
+        self.parts.append(f"{TAB * indent}</{name}>\n")
 
-    def text(self, name: str, value: str | int, indent: int, attributes=None) -> None:
-        quoted = "".join(f" {key}={quoteattr(value)}" for key, value in (attributes or {}).items())
-        self.parts.append(
-            f"{chr(9) * indent}<{name}{quoted}>{escape(xml_safe(str(value)))}</{name}>\n"
-        )
+    def text(
+        self, name: str, value: str | int, indent: int, attributes: dict[str, str] | None = None
+    ) -> None:
+        escaped = escape(xml_safe(str(value)))
+        self.parts.append(f"{TAB * indent}<{name}{quoted(attributes)}>{escaped}</{name}>\n")
 
     def cdata(self, name: str, value: str, indent: int) -> None:
-        self.parts.append(f"{chr(9) * indent}<{name}>{cdata(value)}</{name}>\n")
+        self.parts.append(f"{TAB * indent}<{name}>{cdata(value)}</{name}>\n")
 
     def flush(self) -> None:
         if self.parts:
             self.write("".join(self.parts))
             self.parts = []
+
+
+def quoted(attributes: dict[str, str] | None) -> str:
+    return "".join(f" {key}={quoteattr(value)}" for key, value in (attributes or {}).items())
 
 
 def xml_safe(text: str) -> str:
