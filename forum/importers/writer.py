@@ -235,9 +235,13 @@ class Writer:
     def summary(self) -> list[str]:
         counts, statuses = self.counts, self.statuses
         published, drafts = counts["articles published"], counts["articles drafts"]
-        lines = [
-            f"Articles: {published + drafts} imported ({published} published, {drafts} as "
-            f"drafts), {counts['articles already imported']} already imported.",
+        lines = []
+        if published + drafts + counts["articles already imported"]:
+            lines.append(
+                f"Articles: {published + drafts} imported ({published} published, {drafts} "
+                f"as drafts), {counts['articles already imported']} already imported."
+            )
+        lines += [
             f"Comments: {statuses.total()} imported ("
             + ", ".join(f"{statuses[status]} {status}" for status in Comment.Status.values)
             + f"), {counts['comments already imported']} already imported.",

@@ -100,7 +100,7 @@ class XmlStream:
 
     def elements(self, depth: int) -> Iterator[Located]:
         try:
-            source = Path(self.path).open("rb")
+            source = Path(self.path).open("rb")  # noqa: SIM115 (closed by the with below)
         except OSError as error:
             raise ImportFailed(f"{self.path}: cannot be read ({error.strerror}).") from None
         with source:
@@ -117,22 +117,26 @@ class XmlStream:
         finished = False
         while not finished:
             chunk = source.read(CHUNK_SIZE)
+            events, failure = [], None
             try:
                 if chunk:
                     pull.feed(chunk)
                 else:
                     pull.close()
                     finished = True
+                # A parse error comes out here, after the events before it.
+                for event in pull.read_events():
+                    events.append(event)
             except ParseError as error:
                 line = error.position[0] if error.position else builder.parser.CurrentLineNumber
-                raise self.fail(_describe(error), line) from None
+                failure = self.fail(_describe(error), line)
             except DefusedXmlException:
-                raise self.fail(
+                failure = self.fail(
                     "the file declares a DTD or entities, which imports refuse: "
                     "they can expand without end or read other files."
-                ) from None
+                )
             self.line = builder.parser.CurrentLineNumber
-            for event, element in pull.read_events():
+            for event, element in events:
                 if event == "start":
                     if self.root is None:
                         self.root = element
@@ -144,6 +148,8 @@ class XmlStream:
                     element.clear()
                     if stack:
                         stack[-1][0].remove(element)
+            if failure is not None:
+                raise failure
 
 
 def _describe(error: ParseError) -> str:
