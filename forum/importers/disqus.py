@@ -19,7 +19,6 @@ from django.urls import Resolver404, resolve
 
 from articles.models import Article
 from forum.models import Comment, ReasonCode, Thread
-from forum.rendering import render_comment_body
 
 from .base import BadItem, ImportedComment, ImportFailed, comment_text
 from .wordpress import ip_address
@@ -190,7 +189,7 @@ class DisqusReader:
         author_fields = text_of(author) if author is not None else {}
         anonymous = self.boolean(author_fields.get("isAnonymous"), line, what, "isAnonymous")
         forum = thread.forum or fields.get("forum", "").strip()
-        body, body_html = comment_text(fields.get("message", ""), render=render_comment_body)
+        body, body_html = comment_text(fields.get("message", ""))
         parent = references.get("parent", "")
         if thread.closed and thread.thread_id not in self.closed_done:
             self.writer.close_thread(thread.thread_id)

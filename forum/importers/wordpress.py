@@ -17,7 +17,6 @@ from django.conf import settings
 from django.utils import timezone
 
 from forum.models import Comment, ReasonCode
-from forum.rendering import render_comment_body
 
 from .base import BadItem, ImportedArticle, ImportedComment, comment_text, html_to_paragraphs
 from .writer import Writer
@@ -178,9 +177,7 @@ class Item:
             deleted_at = self.iso_time(meta.get("_forum_deleted_at"), what)
             if deleted_at and status == Comment.Status.REMOVED:
                 reason_code, reason = ReasonCode.AUTHOR_DELETED, ReasonCode.AUTHOR_DELETED.label
-            body, body_html = comment_text(
-                fields.get("wp:comment_content", ""), render=render_comment_body
-            )
+            body, body_html = comment_text(fields.get("wp:comment_content", ""))
             parent = fields.get("wp:comment_parent", "0").strip()
             yield ImportedComment(
                 source_id=f"{self.key}:{comment_id}",
@@ -208,7 +205,9 @@ class Item:
             if not text or text.startswith(NO_DATE):
                 continue
             try:
-                moment = dt.datetime.strptime(text, "%Y-%m-%d %H:%M:%S")
+                moment = dt.datetime.fromisoformat(text)
+                if moment.tzinfo is not None:
+                    raise ValueError
             except ValueError:
                 raise self.bad(f"{what + ': ' if what else ''}“{text}” is not a date") from None
             return moment.replace(tzinfo=zone or zoneinfo.ZoneInfo(settings.TIME_ZONE))
