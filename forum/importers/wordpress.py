@@ -15,6 +15,7 @@ from urllib.parse import unquote
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.text import slugify
 
 from forum.models import Comment, ReasonCode
 
@@ -133,7 +134,9 @@ class Item:
         extra = {field: meta.get(key, "").strip() for key, field in ARTICLE_META.items()}
         if not extra["standfirst"] and fields.get("excerpt:encoded", "").strip():
             extra["standfirst"] = html_to_paragraphs(fields["excerpt:encoded"])
-        slug = unquote(fields.get("wp:post_name", "").strip()) or title or f"post-{self.post_id}"
+        # WordPress keeps other scripts' slugs percent-encoded; ours are ASCII.
+        wanted = (unquote(fields.get("wp:post_name", "").strip()), title)
+        slug = next((slugify(each) for each in wanted if slugify(each)), f"post-{self.post_id}")
         return ImportedArticle(
             source_id=self.key,
             source_url=fields.get("link", "").strip(),

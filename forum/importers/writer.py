@@ -25,6 +25,7 @@ from .base import ImportedArticle, ImportedComment
 BATCH_SIZE = 2000
 PROGRESS_EVERY = 1000
 LISTED = 20  # orphans and problems listed by name; the rest are counted
+ANALYZE_AFTER = 5000  # comments stored: enough to change how PostgreSQL should plan
 
 
 class Writer:
@@ -182,11 +183,9 @@ class Writer:
             )
             self.statuses[record.status] += 1
             self.touched.add(thread_id)
-        insert_comments(rows)
-        for source_id, pk, root_id in Comment.objects.filter(
-            source_id__in=[row["source_id"] for row in rows]
-        ).values_list("source_id", "pk", "root_id"):
-            self.known[source_id] = (pk, root_id)
+        roots = {row["source_id"]: row["root_id"] for row in rows}
+        for source_id, pk in insert_comments(rows):
+            self.known[source_id] = (pk, roots[source_id])
 
     def match_users(self, records) -> None:
         """Commenters whose email is an account's, ignoring case: their comments are
@@ -231,6 +230,12 @@ class Writer:
                 self.orphans.append(f"{record.source_id} (parent {record.parent_source_id})")
                 record.parent_source_id = ""
             deferred = waiting
+        if self.statuses.total() >= ANALYZE_AFTER and connection.vendor == "postgresql":
+            # PostgreSQL plans the recount from the table's statistics, which know
+            # nothing yet of the rows just added: without this each recount scans the
+            # whole table, and a thousand of them take minutes instead of seconds.
+            with connection.cursor() as cursor:
+                cursor.execute(f"ANALYZE {connection.ops.quote_name(Comment._meta.db_table)}")
         for thread_id in sorted(self.touched):
             refresh_thread(thread_id)
 
@@ -276,39 +281,42 @@ class Writer:
         self.counts["skipped " + what] += number
 
 
-def insert_comments(rows: list[dict]) -> None:
-    """One INSERT run over many rows (``executemany``), skipping the ORM's work per
-    field and row, which cost as much as the rest of an import put together.
+def insert_comments(rows: list[dict]) -> list[tuple[str, int]]:
+    """Store the rows with a few multi-row INSERTs; returns (source_id, id) pairs.
 
-    What bulk_create would otherwise do for us is done here: every column is given,
-    and times and addresses are adapted as the database backend wants them. Callers
-    read the new ids back by ``source_id``.
+    Done by hand rather than with bulk_create, whose work per field and row cost as
+    much as the rest of an import put together. What bulk_create would do is done
+    here: every column is given (a default where the row has none), and times and
+    addresses are adapted as the database backend wants them.
     """
     if not rows:
-        return
+        return []
     operations = connection.ops
     fields = [field for field in Comment._meta.concrete_fields if not field.primary_key]
     adapters = {
         models.DateTimeField: operations.adapt_datetimefield_value,
         models.GenericIPAddressField: operations.adapt_ipaddressfield_value,
     }
-    # A column a newer model adds takes its default.
     columns = [(field.attname, adapters.get(type(field)), field.get_default()) for field in fields]
     quote = operations.quote_name
-    sql = "INSERT INTO {} ({}) VALUES ({})".format(
-        quote(Comment._meta.db_table),
-        ", ".join(quote(field.column) for field in fields),
-        ", ".join(["%s"] * len(fields)),
+    per_statement = min(1000, (connection.features.max_query_params or 65535) // len(fields))
+    row_placeholder = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    insert = "INSERT INTO {} ({}) VALUES ".format(
+        quote(Comment._meta.db_table), ", ".join(quote(field.column) for field in fields)
     )
-    values = [
-        tuple(
-            row.get(name, default) if adapt is None else adapt(row.get(name, default))
-            for name, adapt, default in columns
-        )
-        for row in rows
-    ]
+    returning = " RETURNING {}, {}".format(quote("source_id"), quote("id"))
+    stored = []
     with connection.cursor() as cursor:
-        cursor.executemany(sql, values)
+        for start in range(0, len(rows), per_statement):
+            chunk = rows[start : start + per_statement]
+            values = [
+                row.get(name, default) if adapt is None else adapt(row.get(name, default))
+                for row in chunk
+                for name, adapt, default in columns
+            ]
+            cursor.execute(insert + ", ".join([row_placeholder] * len(chunk)) + returning, values)
+            stored.extend(cursor.fetchall())
+    return stored
 
 
 def listing(names: list[str]) -> str:
