@@ -514,3 +514,20 @@ def test_post_with_a_title_in_another_script_gets_an_ascii_slug(tmp_path):
     article = Article.objects.get()
     assert article.title == "سلام"
     assert article.slug == "post-7"
+
+
+def test_article_writer_is_the_account_with_the_wordpress_authors_email(ann):
+    editor = UserFactory(username="ed", email="EDITOR@example.org")
+
+    run("wordpress-1.2.xml")
+
+    assert Article.objects.get(slug="harbour-reopens").author == editor
+
+
+def test_article_writer_without_an_account_here_gets_none_made(imported):
+    assert Article.objects.get(slug="harbour-reopens").author is None
+    assert (
+        not type(Article.objects.get(slug="harbour-reopens"))
+        .objects.filter(author__isnull=False)
+        .exists()
+    )

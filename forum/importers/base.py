@@ -33,6 +33,7 @@ class ImportedArticle:
     note: str = ""  # what was assumed, for Article.source_note
     extra: dict = field(default_factory=dict)  # standfirst, credit, image_alt, ...
     closing_message: str = ""
+    author_email: str = ""  # the writer's account is the one with this address, if any
 
 
 @dataclass

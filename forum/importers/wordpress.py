@@ -57,10 +57,15 @@ def read(
 ) -> None:
     stream = XmlStream(path)
     channel: dict[str, str] = {}
+    authors: dict[str, str] = {}  # login -> email, from the channel's <wp:author>s
     for located in stream.elements(depth=2):
         element = located.element
         if stream.root.tag != "rss":
             raise stream.fail(f"not a WordPress export: the file is <{stream.root.tag}>", 1)
+        if element.tag == "wp:author":
+            author = text_of(element)
+            authors[author.get("wp:author_login", "").strip()] = author.get("wp:author_email", "")
+            continue
         if element.tag != "item":
             channel.setdefault(element.tag, element.text or "")
             continue
@@ -69,7 +74,7 @@ def read(
         site = (channel.get("wp:base_blog_url") or channel.get("link") or "").strip().rstrip("/")
         if not site:
             raise stream.fail("the export names no site (<wp:base_blog_url> or <link>)")
-        item = Item(element, line=located.line, path=path, site=site)
+        item = Item(element, line=located.line, path=path, site=site, authors=authors)
         try:
             item.store(writer, with_pingbacks=with_pingbacks)
         except BadItem as error:
@@ -81,8 +86,9 @@ def read(
 class Item:
     """One ``<item>``: read whole and checked before anything of it is stored."""
 
-    def __init__(self, element, *, line: int, path: str, site: str):
+    def __init__(self, element, *, line: int, path: str, site: str, authors: dict[str, str]):
         self.element = element
+        self.authors = authors
         self.fields = text_of(element)
         self.line = line
         self.path = path
@@ -149,6 +155,7 @@ class Item:
             note=" ".join(notes),
             extra=extra,
             closing_message=meta.get("_forum_closing_message", "").strip(),
+            author_email=self.authors.get(fields.get("dc:creator", "").strip(), ""),
         )
 
     def comments(self, article: ImportedArticle, *, with_pingbacks: bool, writer: Writer):

@@ -64,6 +64,7 @@ class Writer:
             source_url=record.source_url[:500],
             source_id=record.source_id,
             source_note=record.note,
+            author_id=self.account_for(record.author_email),
             **{name: value for name, value in record.extra.items() if value},
         )
         article.save()  # forum.signals makes its thread
@@ -75,6 +76,14 @@ class Writer:
         self.counts["articles published" if record.published else "articles drafts"] += 1
         self.touched.add(thread.pk)
         return thread.pk
+
+    def account_for(self, email: str) -> int | None:
+        """The account with this address, ignoring case; None if there is none."""
+        email = email.strip()
+        if not email:
+            return None
+        self.match_users([ImportedComment("", "", "", None, "", "", author_email=email)])
+        return self.users_by_email.get(email.lower())
 
     def unique_slug(self, wanted: str) -> str:
         base = (slugify(wanted) or "article")[:280].strip("-") or "article"
