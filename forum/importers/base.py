@@ -42,8 +42,9 @@ class ImportedComment:
     parent_source_id: str  # "" for a top-level comment
     status: str  # a Comment.Status
     created_at: dt.datetime
-    body: str
-    body_html: str
+    # The text as the old system keeps it (HTML, or escaped plain text): turned into
+    # our body and body_html by the writer, only for the comments it stores.
+    content: str
     author_name: str = ""
     author_email: str = ""
     author_url: str = ""

@@ -19,7 +19,7 @@ from django.utils.text import slugify
 
 from forum.models import Comment, ReasonCode
 
-from .base import BadItem, ImportedArticle, ImportedComment, comment_text, html_to_paragraphs
+from .base import BadItem, ImportedArticle, ImportedComment, html_to_paragraphs
 from .writer import Writer
 from .xml import XmlStream, text_of
 
@@ -187,7 +187,6 @@ class Item:
             deleted_at = self.iso_time(meta.get("_forum_deleted_at"), what)
             if deleted_at and status == Comment.Status.REMOVED:
                 reason_code, reason = ReasonCode.AUTHOR_DELETED, ReasonCode.AUTHOR_DELETED.label
-            body, body_html = comment_text(fields.get("wp:comment_content", ""))
             parent = fields.get("wp:comment_parent", "0").strip()
             yield ImportedComment(
                 source_id=f"{self.key}:{comment_id}",
@@ -196,8 +195,7 @@ class Item:
                 reason_code=reason_code,
                 reason=reason,
                 created_at=created_at or article.published_at,
-                body=body,
-                body_html=body_html,
+                content=fields.get("wp:comment_content", ""),
                 author_name=fields.get("wp:comment_author", "").strip(),
                 author_email=fields.get("wp:comment_author_email", "").strip(),
                 author_url=fields.get("wp:comment_author_url", "").strip(),

@@ -20,7 +20,7 @@ from articles.models import Article
 from forum.models import Comment, Thread
 from forum.services import refresh_thread
 
-from .base import ImportedArticle, ImportedComment
+from .base import ImportedArticle, ImportedComment, comment_text
 
 BATCH_SIZE = 2000
 PROGRESS_EVERY = 1000
@@ -82,7 +82,7 @@ class Writer:
         email = email.strip()
         if not email:
             return None
-        self.match_users([ImportedComment("", "", "", None, "", "", author_email=email)])
+        self.match_users([ImportedComment("", "", "", None, "", author_email=email)])
         return self.users_by_email.get(email.lower())
 
     def unique_slug(self, wanted: str) -> str:
@@ -164,6 +164,7 @@ class Writer:
                 parent_id, parent_root = self.known[record.parent_source_id]
                 root_id = parent_root or parent_id
             published = record.status == Comment.Status.PUBLISHED
+            body, body_html = comment_text(record.content)
             rows.append(
                 {
                     "thread_id": thread_id,
@@ -177,8 +178,8 @@ class Writer:
                     "author_url": record.author_url[:500],
                     "ip_address": record.ip_address,
                     "user_agent": record.user_agent[:500],
-                    "body": record.body,
-                    "body_html": record.body_html,
+                    "body": body,
+                    "body_html": body_html,
                     "status": record.status,
                     "reason_code": "" if published else record.reason_code,
                     "reason": "" if published else record.reason[:300],
