@@ -296,7 +296,7 @@ class Writer:
 
 
 def insert_comments(rows: list[dict]) -> list[tuple[str, int]]:
-    """Store the rows with a few multi-row INSERTs; returns (source_id, id) pairs.
+    """Store the rows; returns their (source_id, id) pairs.
 
     Done by hand rather than with bulk_create, whose work per field and row cost as
     much as the rest of an import put together. What bulk_create would do is done
@@ -313,36 +313,44 @@ def insert_comments(rows: list[dict]) -> list[tuple[str, int]]:
     }
     columns = [(field.attname, adapters.get(type(field)), field.get_default()) for field in fields]
     quote = operations.quote_name
-    per_statement = min(1000, (connection.features.max_query_params or 65535) // len(fields))
-    row_placeholder = "(" + ", ".join(["%s"] * len(fields)) + ")"
     insert = "INSERT INTO {} ({}) VALUES ".format(
         quote(Comment._meta.db_table), ", ".join(quote(field.column) for field in fields)
     )
+    row_placeholder = "(" + ", ".join(["%s"] * len(fields)) + ")"
     returning = " RETURNING {}, {}".format(quote("source_id"), quote("id"))
+    values = [
+        tuple(
+            row.get(name, default) if adapt is None else adapt(row.get(name, default))
+            for name, adapt, default in columns
+        )
+        for row in rows
+    ]
     stored = []
-    with _insert_cursor() as cursor:
-        for start in range(0, len(rows), per_statement):
-            chunk = rows[start : start + per_statement]
-            values = [
-                row.get(name, default) if adapt is None else adapt(row.get(name, default))
-                for row in chunk
-                for name, adapt, default in columns
-            ]
-            cursor.execute(insert + ", ".join([row_placeholder] * len(chunk)) + returning, values)
-            stored.extend(cursor.fetchall())
-    return stored
-
-
-def _insert_cursor():
-    """A cursor for the INSERTs. On PostgreSQL, one of psycopg's own, which sends the
-    values apart from the statement: Django's quotes each value into the SQL text in
-    Python, which for twenty thousand values a statement costs seconds an import."""
     if connection.vendor == "postgresql":
+        # psycopg's own cursor sends the values apart from the statement, prepared once
+        # and pipelined: Django's quotes every value into the SQL text in Python, and
+        # a statement of thousands of values is parsed again each time it is sent.
         import psycopg
 
         connection.ensure_connection()
-        return psycopg.Cursor(connection.connection)
-    return connection.cursor()
+        with psycopg.Cursor(connection.connection) as cursor:
+            cursor.executemany(insert + row_placeholder + returning, values, returning=True)
+            while True:
+                stored.extend(cursor.fetchall())
+                if not cursor.nextset():
+                    break
+        return stored
+    # SQLite: a few rows a statement, as many as its limit on values allows.
+    per_statement = max(1, connection.features.max_query_params // len(fields))
+    with connection.cursor() as cursor:
+        for start in range(0, len(values), per_statement):
+            chunk = values[start : start + per_statement]
+            cursor.execute(
+                insert + ", ".join([row_placeholder] * len(chunk)) + returning,
+                [value for row in chunk for value in row],
+            )
+            stored.extend(cursor.fetchall())
+    return stored
 
 
 def listing(names: list[str]) -> str:
