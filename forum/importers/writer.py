@@ -82,7 +82,7 @@ class Writer:
         email = email.strip()
         if not email:
             return None
-        self.match_users([ImportedComment("", "", "", None, "", author_email=email)])
+        self.match_emails({email.lower()})
         return self.users_by_email.get(email.lower())
 
     def unique_slug(self, wanted: str) -> str:
@@ -123,7 +123,11 @@ class Writer:
             self.known[source_id] = (pk, root_id)
         fresh = [(thread, record) for thread, record in batch if record.source_id not in self.known]
         self.counts["comments already imported"] += len(batch) - len(fresh)
-        self.match_users(record for _, record in fresh)
+        self.match_emails(
+            record.author_email.lower()
+            for _, record in fresh
+            if record.author_email and not record.anonymous
+        )
         # Parents stored before (an earlier import of an overlapping export).
         in_batch = {record.source_id for _, record in fresh}
         wanted = {
@@ -197,14 +201,10 @@ class Writer:
         for source_id, pk in insert_comments(rows):
             self.known[source_id] = (pk, roots[source_id])
 
-    def match_users(self, records) -> None:
-        """Commenters whose email is an account's, ignoring case: their comments are
-        that account's. One query a batch, for the addresses not looked up yet."""
-        wanted = {
-            record.author_email.lower()
-            for record in records
-            if record.author_email and not record.anonymous
-        } - self.users_by_email.keys()
+    def match_emails(self, emails) -> None:
+        """Look up the accounts of these (lower-cased) addresses not looked up yet,
+        ignoring case: their comments are those accounts'. One query a batch."""
+        wanted = set(emails) - self.users_by_email.keys()
         if not wanted:
             return
         self.users_by_email.update(dict.fromkeys(wanted))
