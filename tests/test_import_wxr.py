@@ -531,3 +531,16 @@ def test_article_writer_without_an_account_here_gets_none_made(imported):
         .objects.filter(author__isnull=False)
         .exists()
     )
+
+
+def test_with_continue_a_file_that_cannot_be_read_still_fails_the_command(tmp_path):
+    with pytest.raises(CommandError, match="1 file could not be imported"):
+        call_command(
+            "import_wxr",
+            str(tmp_path / "nowhere.xml"),
+            str(DATA / "wordpress-1.1-http.xml"),
+            keep_going=True,
+            stdout=io.StringIO(),
+        )
+
+    assert list(Article.objects.values_list("slug", flat=True)) == ["tom-jerry-day-out"]

@@ -41,7 +41,7 @@ class ImportCommand(BaseCommand):
                 failed_files += 1
                 continue
             if progress and outcome.comments_read >= 1000:
-                self.stderr.write("")  # the line after the running count
+                self.stderr.write("", style_func=str)  # the line after the running count
             self.stdout.write(f"{path}:")
             for line in outcome.summary:
                 self.stdout.write(f"  {line}")

@@ -365,4 +365,5 @@ def print_progress(stream) -> Callable[[int], None] | None:
     nothing in a log."""
     if not stream.isatty():
         return None
-    return lambda number: stream.write(f"\r{number:,} comments…", ending="")
+    # Plain text: a command colours its stderr as errors.
+    return lambda number: stream.write(f"\r{number:,} comments…", style_func=str, ending="")
