@@ -559,11 +559,6 @@ def test_a_second_import_of_the_same_export_adds_nothing(tmp_path, rich_thread):
     assert (Article.objects.count(), Comment.objects.count()) == (articles, comments)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="import_wxr does not map an item's dc:creator / wp:author to an account: the "
-    "article comes back without its author (forum/importers/wordpress.py reads neither)",
-)
 def test_article_author_comes_back_after_a_round_trip(client, tmp_path, moderator):
     ArticleFactory(slug="by-mo", author=moderator)
     page_before = reader_page(client, "by-mo")

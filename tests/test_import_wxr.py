@@ -477,3 +477,70 @@ def test_moderators_see_the_imported_author_details_on_the_comment_admin_page(im
     content = page.content.decode()
     for detail in ("ANN@Example.ORG", "https://ann.example.org", "Firefox/123.0", f"{POST}:1"):
         assert detail in content
+
+
+# The fast renderer
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "See https://example.org/x, and www.example.com/bar. Mail me@example.org!",
+        "a < b & \"c\" 'd'\r\n\r\nnew paragraph\nline\rcarriage",
+        "(http://127.0.0.1/a) [www.example.net] <https://example.org/>",
+        "example.com. EXAMPLE.ORG, ftp://example.org javascript:alert(1)",
+        "nothing to link here.\n\n\n\n  spaced  out ",
+        "x" * 40 + ".net/path?q=1&r=2",
+        "<b>bold</b> &amp; &lt;script&gt; \u202eRTL مرحبا e\u0301 🎉",
+        "",
+    ],
+)
+def test_bodies_are_rendered_exactly_as_comments_written_here(text):
+    from forum.importers.base import render_body
+
+    assert render_body(text) == render_comment_body(text)
+
+
+def test_post_with_a_title_in_another_script_gets_an_ascii_slug(tmp_path):
+    export = (
+        '<rss xmlns:wp="https://wordpress.org/export/1.2/"><channel><link>http://a.example</link>'
+        "<wp:wxr_version>1.2</wp:wxr_version><item><title>سلام</title>"
+        "<wp:post_id>7</wp:post_id><wp:status>publish</wp:status><wp:post_type>post</wp:post_type>"
+        "<wp:post_name>%d8%b3%d9%84%d8%a7%d9%85</wp:post_name>"
+        "<wp:post_date_gmt>2024-01-01 09:00:00</wp:post_date_gmt></item></channel></rss>"
+    )
+    call_command("import_wxr", str(write(tmp_path, export)), stdout=io.StringIO())
+
+    article = Article.objects.get()
+    assert article.title == "سلام"
+    assert article.slug == "post-7"
+
+
+def test_article_writer_is_the_account_with_the_wordpress_authors_email(ann):
+    editor = UserFactory(username="ed", email="EDITOR@example.org")
+
+    run("wordpress-1.2.xml")
+
+    assert Article.objects.get(slug="harbour-reopens").author == editor
+
+
+def test_article_writer_without_an_account_here_gets_none_made(imported):
+    assert Article.objects.get(slug="harbour-reopens").author is None
+    assert (
+        not type(Article.objects.get(slug="harbour-reopens"))
+        .objects.filter(author__isnull=False)
+        .exists()
+    )
+
+
+def test_with_continue_a_file_that_cannot_be_read_still_fails_the_command(tmp_path):
+    with pytest.raises(CommandError, match="1 file could not be imported"):
+        call_command(
+            "import_wxr",
+            str(tmp_path / "nowhere.xml"),
+            str(DATA / "wordpress-1.1-http.xml"),
+            keep_going=True,
+            stdout=io.StringIO(),
+        )
+
+    assert list(Article.objects.values_list("slug", flat=True)) == ["tom-jerry-day-out"]

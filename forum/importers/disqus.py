@@ -19,9 +19,8 @@ from django.urls import Resolver404, resolve
 
 from articles.models import Article
 from forum.models import Comment, ReasonCode, Thread
-from forum.rendering import render_comment_body
 
-from .base import BadItem, ImportedComment, ImportFailed, comment_text
+from .base import BadItem, ImportedComment, ImportFailed
 from .wordpress import ip_address
 from .writer import Writer, listing
 from .xml import XmlStream, text_of
@@ -190,7 +189,6 @@ class DisqusReader:
         author_fields = text_of(author) if author is not None else {}
         anonymous = self.boolean(author_fields.get("isAnonymous"), line, what, "isAnonymous")
         forum = thread.forum or fields.get("forum", "").strip()
-        body, body_html = comment_text(fields.get("message", ""), render=render_comment_body)
         parent = references.get("parent", "")
         if thread.closed and thread.thread_id not in self.closed_done:
             self.writer.close_thread(thread.thread_id)
@@ -204,8 +202,7 @@ class DisqusReader:
                 reason_code=reason_code,
                 reason=reason,
                 created_at=created_at,
-                body=body,
-                body_html=body_html,
+                content=fields.get("message", ""),
                 author_name=(
                     author_fields.get("name", "") or author_fields.get("username", "")
                 ).strip(),
