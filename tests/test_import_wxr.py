@@ -479,28 +479,6 @@ def test_moderators_see_the_imported_author_details_on_the_comment_admin_page(im
         assert detail in content
 
 
-# The fast renderer
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "See https://example.org/x, and www.example.com/bar. Mail me@example.org!",
-        "a < b & \"c\" 'd'\r\n\r\nnew paragraph\nline\rcarriage",
-        "(http://127.0.0.1/a) [www.example.net] <https://example.org/>",
-        "example.com. EXAMPLE.ORG, ftp://example.org javascript:alert(1)",
-        "nothing to link here.\n\n\n\n  spaced  out ",
-        "x" * 40 + ".net/path?q=1&r=2",
-        "<b>bold</b> &amp; &lt;script&gt; \u202eRTL مرحبا e\u0301 🎉",
-        "",
-    ],
-)
-def test_bodies_are_rendered_exactly_as_comments_written_here(text):
-    from forum.importers.base import render_body
-
-    assert render_body(text) == render_comment_body(text)
-
-
 def test_post_with_a_title_in_another_script_gets_an_ascii_slug(tmp_path):
     export = (
         '<rss xmlns:wp="https://wordpress.org/export/1.2/"><channel><link>http://a.example</link>'

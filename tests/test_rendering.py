@@ -1,6 +1,13 @@
+import nh3
 import pytest
+from django.utils.html import linebreaks, urlize
 
-from forum.rendering import render_comment_body
+from forum.rendering import (
+    ALLOWED_ATTRIBUTES,
+    ALLOWED_TAGS,
+    ALLOWED_URL_SCHEMES,
+    render_comment_body,
+)
 
 
 @pytest.mark.parametrize(
@@ -42,3 +49,30 @@ def test_email_addresses_are_not_linked():
 
     assert "mailto:" not in html
     assert "editor@example.org" in html
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "See https://example.org/x, and www.example.com/bar. Mail me@example.org!",
+        "a < b & \"c\" 'd'\r\n\r\nnew paragraph\nline\rcarriage",
+        "(http://127.0.0.1/a) [www.example.net] <https://example.org/>",
+        "example.com. EXAMPLE.ORG, ftp://example.org javascript:alert(1)",
+        "nothing to link here.\n\n\n\n  spaced  out ",
+        "x" * 40 + ".net/path?q=1&r=2",
+        "<b>bold</b> &amp; &lt;script&gt; \u202eRTL مرحبا e\u0301 🎉",
+        "",
+    ],
+)
+def test_bodies_render_as_django_urlize_and_linebreaks_would(text):
+    """render_comment_body hands urlize only the words that could be links, for speed;
+    the HTML must be what urlize on the whole text gives."""
+    reference = nh3.clean(
+        linebreaks(urlize(text.replace("\r\n", "\n"), nofollow=False, autoescape=True)),
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=ALLOWED_URL_SCHEMES,
+        link_rel="nofollow ugc",
+    )
+
+    assert render_comment_body(text) == reference

@@ -7,9 +7,9 @@ import re
 from dataclasses import dataclass, field
 
 import nh3
-from django.utils.html import linebreaks, urlize
+from django.utils.html import linebreaks
 
-from forum.rendering import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, ALLOWED_URL_SCHEMES
+from forum.rendering import render_comment_body, sanitise
 
 
 class ImportFailed(Exception):
@@ -92,64 +92,15 @@ def html_to_paragraphs(markup: str) -> str:
     return "\n\n".join(paragraphs)
 
 
-# What Django's urlize could turn into a link (its simple_url_re, simple_url_2_re and
-# e-mail test), and how it splits words: anything else it only escapes.
-LINK_LIKE = re.compile(r"https?://|www\.|@|\.(?:com|edu|gov|int|mil|net|org)", re.IGNORECASE)
-URLIZE_WORDS = re.compile(r"""([\s<>"']+)""")
-
-
-NEWLINES = re.compile(r"\r\n|\r")
-PARAGRAPH_BREAKS = re.compile("\n{2,}")
-
-
-def render_body(text: str) -> str:
-    """``forum.rendering.render_comment_body(text)``: the same HTML (a test holds them
-    together), made faster for archives of a hundred thousand comments.
-
-    Django's urlize looks at every word and escapes those that are no link; here it is
-    given only the words that could be links and the rest is escaped in one go. Then
-    Django's linebreaks and the same nh3 allow-list.
-    """
-    text = text.replace("\r\n", "\n")
-    if LINK_LIKE.search(text):
-        pieces, plain = [], []
-        for word in URLIZE_WORDS.split(text):
-            if LINK_LIKE.search(word):
-                pieces.append(html.escape("".join(plain)))
-                pieces.append(urlize(word, nofollow=False, autoescape=True))
-                plain = []
-            else:
-                plain.append(word)
-        pieces.append(html.escape("".join(plain)))
-        marked = "".join(pieces)
-    else:
-        marked = html.escape(text)
-    paragraphs = PARAGRAPH_BREAKS.split(NEWLINES.sub("\n", marked))
-    return nh3.clean(
-        "\n\n".join(f"<p>{paragraph.replace(chr(10), '<br>')}</p>" for paragraph in paragraphs),
-        tags=ALLOWED_TAGS,
-        attributes=ALLOWED_ATTRIBUTES,
-        url_schemes=ALLOWED_URL_SCHEMES,
-        link_rel="nofollow ugc",
-    )
-
-
-def comment_text(content: str, *, render=render_body) -> tuple[str, str]:
+def comment_text(content: str) -> tuple[str, str]:
     """A comment's (plain body, sanitised body_html) from the old system's HTML.
 
     Text without any tag is the reader's own text, escaped: it comes back exactly, and is
-    rendered as a comment written here would be (``render_body``). HTML
+    rendered as a comment written here would be (``render_comment_body``). HTML
     keeps its paragraphs, breaks and links, sanitised with the same allow-list.
     """
     if not TAG.search(content):
         body = html.unescape(content)
-        return body, render(body)
+        return body, render_comment_body(body)
     body = html_to_paragraphs(content)
-    body_html = nh3.clean(
-        linebreaks(content.replace("\r\n", "\n").strip(), autoescape=False),
-        tags=ALLOWED_TAGS,
-        attributes=ALLOWED_ATTRIBUTES,
-        url_schemes=ALLOWED_URL_SCHEMES,
-        link_rel="nofollow ugc",
-    )
-    return body, body_html
+    return body, sanitise(linebreaks(content.replace("\r\n", "\n").strip(), autoescape=False))
