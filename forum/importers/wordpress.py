@@ -1,0 +1,232 @@
+"""WordPress eXtended RSS (WXR 1.0, 1.1 and 1.2), as Tools → Export writes it.
+
+Each ``<item>`` is a post, page or something else (attachments, menu items, ...); posts
+and pages become articles, with their ``<wp:comment>`` elements as comments. Keys (the
+contract with the exporter): ``wordpress:<site>:<post id>`` for an article and
+``wordpress:<site>:<post id>:<comment id>`` for a comment, comment ids being numbered
+per site but repeated across items in real exports.
+"""
+
+import datetime as dt
+import ipaddress
+import zoneinfo
+from collections.abc import Callable
+from urllib.parse import unquote
+
+from django.conf import settings
+from django.utils import timezone
+
+from forum.models import Comment, ReasonCode
+from forum.rendering import render_comment_body
+
+from .base import BadItem, ImportedArticle, ImportedComment, comment_text, html_to_paragraphs
+from .writer import Writer
+from .xml import XmlStream, text_of
+
+IMPORTED_TYPES = {"post", "page"}
+DRAFT_STATUSES = {"draft", "pending", "private", "future"}
+SKIPPED_STATUSES = {"trash", "auto-draft", "inherit"}
+COMMENT_STATUSES = {
+    "1": (Comment.Status.PUBLISHED, "", ""),
+    "0": (Comment.Status.PENDING, "", "awaiting moderation on WordPress"),
+    "spam": (Comment.Status.SPAM, ReasonCode.SPAM, "marked as spam on WordPress"),
+    "trash": (Comment.Status.REMOVED, ReasonCode.OTHER, "in the trash on WordPress"),
+    "post-trashed": (Comment.Status.REMOVED, ReasonCode.OTHER, "in the trash on WordPress"),
+}
+COMMENT_KINDS = {
+    "": Comment.Kind.COMMENT,
+    "comment": Comment.Kind.COMMENT,
+    "pingback": Comment.Kind.PINGBACK,
+    "trackback": Comment.Kind.TRACKBACK,
+}
+ARTICLE_META = {
+    "_forum_standfirst": "standfirst",
+    "_forum_credit": "credit",
+    "_forum_image_alt": "image_alt",
+    "_forum_image_caption": "image_caption",
+}
+NO_DATE = "0000-00-00"
+
+
+def read(
+    path: str,
+    *,
+    writer: Writer,
+    on_bad_item: Callable[[BadItem], None],
+    with_pingbacks: bool = False,
+) -> None:
+    stream = XmlStream(path)
+    channel: dict[str, str] = {}
+    for located in stream.elements(depth=2):
+        element = located.element
+        if stream.root.tag != "rss":
+            raise stream.fail(f"not a WordPress export: the file is <{stream.root.tag}>", 1)
+        if element.tag != "item":
+            channel.setdefault(element.tag, element.text or "")
+            continue
+        if "wp:wxr_version" not in channel:
+            raise stream.fail("not a WordPress export: no <wp:wxr_version> before the first item")
+        site = (channel.get("wp:base_blog_url") or channel.get("link") or "").strip().rstrip("/")
+        if not site:
+            raise stream.fail("the export names no site (<wp:base_blog_url> or <link>)")
+        item = Item(element, line=located.line, path=path, site=site)
+        try:
+            item.store(writer, with_pingbacks=with_pingbacks)
+        except BadItem as error:
+            on_bad_item(error)
+    if "wp:wxr_version" not in channel:
+        raise stream.fail("not a WordPress export: no <wp:wxr_version> in the file")
+
+
+class Item:
+    """One ``<item>``: read whole and checked before anything of it is stored."""
+
+    def __init__(self, element, *, line: int, path: str, site: str):
+        self.element = element
+        self.fields = text_of(element)
+        self.line = line
+        self.path = path
+        self.post_id = self.fields.get("wp:post_id", "").strip()
+        self.key = f"wordpress:{site}:{self.post_id}"
+        title = self.fields.get("title", "").strip()
+        self.label = f"item “{title}” (post {self.post_id or '?'})"
+
+    def bad(self, message: str) -> BadItem:
+        return BadItem(f"{self.path}: line {self.line}: {self.label}: {message}")
+
+    def store(self, writer: Writer, *, with_pingbacks: bool) -> None:
+        post_type = self.fields.get("wp:post_type", "post").strip() or "post"
+        if post_type not in IMPORTED_TYPES:
+            writer.skip(f"{post_type} (other post types)")
+            return
+        status = self.fields.get("wp:status", "").strip()
+        if status in SKIPPED_STATUSES:
+            writer.skip(f"{status} posts")
+            return
+        if status != "publish" and status not in DRAFT_STATUSES:
+            raise self.bad(f"unknown post status “{status}”")
+        if not self.post_id:
+            raise self.bad("no <wp:post_id>")
+        article = self.article(status)
+        comments = list(self.comments(article, with_pingbacks=with_pingbacks, writer=writer))
+        thread_id = writer.add_article(article)
+        for comment in comments:
+            writer.add_comment(thread_id, comment)
+
+    def article(self, status: str) -> ImportedArticle:
+        fields = self.fields
+        title = fields.get("title", "").strip()
+        published_at = self.time(fields.get("wp:post_date_gmt"), fields.get("wp:post_date"))
+        notes = [f"Imported from WordPress: post {self.post_id} of {self.path}."]
+        if published_at is None:
+            published_at = timezone.now()
+            notes.append("It had no date: given the time of the import.")
+        published = status == "publish"
+        if status != "publish":
+            notes.append(f"Its WordPress status was “{status}”: imported as a draft.")
+        if fields.get("wp:post_password", "").strip():
+            published = False
+            notes.append("It was password-protected on WordPress: imported as a draft.")
+        meta = {
+            pair.get("wp:meta_key", ""): pair.get("wp:meta_value", "")
+            for pair in (text_of(child) for child in self.element.iter("wp:postmeta"))
+        }
+        extra = {field: meta.get(key, "").strip() for key, field in ARTICLE_META.items()}
+        if not extra["standfirst"] and fields.get("excerpt:encoded", "").strip():
+            extra["standfirst"] = html_to_paragraphs(fields["excerpt:encoded"])
+        slug = unquote(fields.get("wp:post_name", "").strip()) or title or f"post-{self.post_id}"
+        return ImportedArticle(
+            source_id=self.key,
+            source_url=fields.get("link", "").strip(),
+            title=title or f"Untitled (WordPress post {self.post_id})",
+            slug=slug,
+            body=html_to_paragraphs(fields.get("content:encoded", "")),
+            published=published,
+            published_at=published_at,
+            comments_open=fields.get("wp:comment_status", "open").strip() != "closed",
+            note=" ".join(notes),
+            extra=extra,
+            closing_message=meta.get("_forum_closing_message", "").strip(),
+        )
+
+    def comments(self, article: ImportedArticle, *, with_pingbacks: bool, writer: Writer):
+        for element in self.element.iter("wp:comment"):
+            fields = text_of(element)
+            comment_id = fields.get("wp:comment_id", "").strip()
+            if not comment_id:
+                raise self.bad("a comment has no <wp:comment_id>")
+            what = f"comment {comment_id}"
+            kind_name = fields.get("wp:comment_type", "").strip()
+            kind = COMMENT_KINDS.get(kind_name)
+            if kind is None:
+                writer.skip(f"“{kind_name}” comments")
+                continue
+            if kind != Comment.Kind.COMMENT and not with_pingbacks:
+                writer.skip("pingbacks and trackbacks")
+                continue
+            approved = fields.get("wp:comment_approved", "").strip()
+            if approved not in COMMENT_STATUSES:
+                raise self.bad(f"{what}: unknown comment status “{approved}”")
+            status, reason_code, reason = COMMENT_STATUSES[approved]
+            created_at = self.time(
+                fields.get("wp:comment_date_gmt"), fields.get("wp:comment_date"), what
+            )
+            meta = {
+                pair.get("wp:meta_key", ""): pair.get("wp:meta_value", "").strip()
+                for pair in (text_of(child) for child in element.iter("wp:commentmeta"))
+            }
+            deleted_at = self.iso_time(meta.get("_forum_deleted_at"), what)
+            if deleted_at and status == Comment.Status.REMOVED:
+                reason_code, reason = ReasonCode.AUTHOR_DELETED, ReasonCode.AUTHOR_DELETED.label
+            body, body_html = comment_text(
+                fields.get("wp:comment_content", ""), render=render_comment_body
+            )
+            parent = fields.get("wp:comment_parent", "0").strip()
+            yield ImportedComment(
+                source_id=f"{self.key}:{comment_id}",
+                parent_source_id=f"{self.key}:{parent}" if parent not in ("", "0") else "",
+                status=status,
+                reason_code=reason_code,
+                reason=reason,
+                created_at=created_at or article.published_at,
+                body=body,
+                body_html=body_html,
+                author_name=fields.get("wp:comment_author", "").strip(),
+                author_email=fields.get("wp:comment_author_email", "").strip(),
+                author_url=fields.get("wp:comment_author_url", "").strip(),
+                ip_address=ip_address(fields.get("wp:comment_author_IP", "")),
+                user_agent=fields.get("wp:comment_agent", "").strip(),
+                kind=kind,
+                deleted_at=deleted_at,
+                edited_at=self.iso_time(meta.get("_forum_edited_at"), what),
+            )
+
+    def time(self, gmt: str | None, local: str | None, what: str = "") -> dt.datetime | None:
+        """``*_date_gmt`` in UTC, else ``*_date`` in the site's zone; None if neither."""
+        for text, zone in ((gmt, dt.UTC), (local, None)):
+            text = (text or "").strip()
+            if not text or text.startswith(NO_DATE):
+                continue
+            try:
+                moment = dt.datetime.strptime(text, "%Y-%m-%d %H:%M:%S")
+            except ValueError:
+                raise self.bad(f"{what + ': ' if what else ''}“{text}” is not a date") from None
+            return moment.replace(tzinfo=zone or zoneinfo.ZoneInfo(settings.TIME_ZONE))
+        return None
+
+    def iso_time(self, text: str | None, what: str) -> dt.datetime | None:
+        if not text:
+            return None
+        try:
+            moment = dt.datetime.fromisoformat(text)
+        except ValueError:
+            raise self.bad(f"{what}: “{text}” is not an ISO 8601 time") from None
+        return moment if timezone.is_aware(moment) else moment.replace(tzinfo=dt.UTC)
+
+
+def ip_address(text: str) -> str | None:
+    """The address if it is one: the column takes nothing else."""
+    try:
+        return str(ipaddress.ip_address(text.strip()))
+    except ValueError:
+        return None

@@ -1,0 +1,283 @@
+"""Storing what a source read: articles one by one (they are few), comments in bulk.
+
+Comments never go through ``services.post_comment``: the archive's own statuses are
+kept, no moderation rule runs and no mail is sent. Every stored row carries its key in
+``source_id``, so a second import of the same file, or of a later export that overlaps
+it, skips what is already there and counts it. Each thread touched is recounted once,
+at the end.
+"""
+
+from collections import Counter
+from collections.abc import Callable
+
+from django.contrib.auth import get_user_model
+from django.db.models.functions import Lower
+from django.utils.text import slugify
+from django.utils.translation import ngettext
+
+from articles.models import Article
+from forum.models import Comment, Thread
+from forum.services import refresh_thread
+
+from .base import ImportedArticle, ImportedComment
+
+BATCH_SIZE = 2000
+PROGRESS_EVERY = 1000
+LISTED = 20  # orphans and problems listed by name; the rest are counted
+
+
+class Writer:
+    def __init__(self, *, progress: Callable[[int], None] | None = None):
+        self.progress = progress
+        self.counts = Counter()
+        self.statuses = Counter()  # comments stored, by status
+        self.orphans: list[str] = []
+        self.notes: list[str] = []  # reported by the source: unmatched threads, ...
+        self.touched: set[int] = set()
+        self.pending: list[tuple[int, ImportedComment]] = []
+        self.deferred: list[tuple[int, ImportedComment]] = []
+        # Comments stored or found stored: source_id -> (pk, root pk)
+        self.known: dict[str, tuple[int, int | None]] = {}
+        self.seen: set[str] = set()
+        self.users_by_email: dict[str, int | None] = {}
+        self.handled = 0
+        self.slugs_taken: set[str] = set()
+
+    # Articles
+
+    def add_article(self, record: ImportedArticle) -> int:
+        """Store the article unless it is there already; returns its thread's id."""
+        stored = (
+            Article.objects.filter(source_id=record.source_id).values_list("thread", flat=True)
+        ).first()
+        if stored is not None:
+            self.counts["articles already imported"] += 1
+            return stored
+        article = Article(
+            title=record.title[:300],
+            slug=self.unique_slug(record.slug),
+            body=record.body,
+            status=Article.Status.PUBLISHED if record.published else Article.Status.DRAFT,
+            published_at=record.published_at,
+            source_url=record.source_url[:500],
+            source_id=record.source_id,
+            source_note=record.note,
+            **{name: value for name, value in record.extra.items() if value},
+        )
+        article.save()  # forum.signals makes its thread
+        thread = Thread.objects.get(article=article)
+        if not record.comments_open or record.closing_message:
+            thread.status = Thread.Status.OPEN if record.comments_open else Thread.Status.CLOSED
+            thread.closing_message = record.closing_message[:500]
+            thread.save(update_fields=["status", "closing_message"])
+        self.counts["articles published" if record.published else "articles drafts"] += 1
+        self.touched.add(thread.pk)
+        return thread.pk
+
+    def unique_slug(self, wanted: str) -> str:
+        base = (slugify(wanted) or "article")[:280].strip("-") or "article"
+        slug, number = base, 1
+        while slug in self.slugs_taken or Article.objects.filter(slug=slug).exists():
+            number += 1
+            slug = f"{base}-{number}"
+        self.slugs_taken.add(slug)
+        return slug
+
+    def close_thread(self, thread_id: int) -> None:
+        Thread.objects.filter(pk=thread_id).update(status=Thread.Status.CLOSED)
+        self.touched.add(thread_id)
+
+    # Comments
+
+    def add_comment(self, thread_id: int, record: ImportedComment) -> None:
+        self.handled += 1
+        if self.progress and self.handled % PROGRESS_EVERY == 0:
+            self.progress(self.handled)
+        if record.source_id in self.seen:
+            self.counts["comments already imported"] += 1
+            return
+        self.seen.add(record.source_id)
+        self.pending.append((thread_id, record))
+        if len(self.pending) >= BATCH_SIZE:
+            self.flush()
+
+    def flush(self) -> None:
+        batch, self.pending = self.pending, []
+        if not batch:
+            return
+        keys = [record.source_id for _, record in batch]
+        for source_id, pk, root_id in Comment.objects.filter(source_id__in=keys).values_list(
+            "source_id", "pk", "root_id"
+        ):
+            self.known[source_id] = (pk, root_id)
+        fresh = [(thread, record) for thread, record in batch if record.source_id not in self.known]
+        self.counts["comments already imported"] += len(batch) - len(fresh)
+        self.match_users(record for _, record in fresh)
+        # Parents stored before (an earlier import of an overlapping export).
+        in_batch = {record.source_id for _, record in fresh}
+        wanted = {
+            record.parent_source_id
+            for _, record in fresh
+            if record.parent_source_id
+            and record.parent_source_id not in self.known
+            and record.parent_source_id not in in_batch
+        }
+        if wanted:
+            for source_id, pk, root_id in Comment.objects.filter(source_id__in=wanted).values_list(
+                "source_id", "pk", "root_id"
+            ):
+                self.known[source_id] = (pk, root_id)
+        self.deferred.extend(self.store_in_waves(fresh))
+
+    def store_in_waves(self, batch):
+        """Store the comments whose parent is stored, then their replies, and so on;
+        returns those whose parent is not known yet."""
+        remaining = batch
+        while remaining:
+            ready, waiting = [], []
+            for entry in remaining:
+                parent = entry[1].parent_source_id
+                (ready if not parent or parent in self.known else waiting).append(entry)
+            if not ready:
+                break
+            self.store(ready)
+            remaining = waiting
+        return remaining
+
+    def store(self, entries) -> None:
+        rows = []
+        for thread_id, record in entries:
+            parent_id = root_id = None
+            if record.parent_source_id:
+                parent_id, parent_root = self.known[record.parent_source_id]
+                root_id = parent_root or parent_id
+            published = record.status == Comment.Status.PUBLISHED
+            rows.append(
+                Comment(
+                    thread_id=thread_id,
+                    parent_id=parent_id,
+                    root_id=root_id,
+                    author_id=None
+                    if record.anonymous
+                    else self.users_by_email.get(record.author_email.lower()),
+                    author_name=record.author_name[:80],
+                    author_email=record.author_email[:254],
+                    author_url=record.author_url[:500],
+                    ip_address=record.ip_address,
+                    user_agent=record.user_agent[:500],
+                    body=record.body,
+                    body_html=record.body_html,
+                    status=record.status,
+                    reason_code="" if published else record.reason_code,
+                    reason="" if published else record.reason[:300],
+                    created_at=record.created_at,
+                    edited_at=record.edited_at,
+                    deleted_at=record.deleted_at,
+                    first_published_at=record.created_at if published else None,
+                    kind=record.kind,
+                    source_id=record.source_id,
+                )
+            )
+        Comment.objects.bulk_create(rows, batch_size=BATCH_SIZE)
+        for row in rows:
+            self.known[row.source_id] = (row.pk, row.root_id)
+            self.statuses[row.status] += 1
+            self.touched.add(row.thread_id)
+
+    def match_users(self, records) -> None:
+        """Commenters whose email is an account's, ignoring case: their comments are
+        that account's. One query a batch, for the addresses not looked up yet."""
+        wanted = {
+            record.author_email.lower()
+            for record in records
+            if record.author_email and not record.anonymous
+        } - self.users_by_email.keys()
+        if not wanted:
+            return
+        self.users_by_email.update(dict.fromkeys(wanted))
+        accounts = (
+            get_user_model()
+            .objects.annotate(email_lower=Lower("email"))
+            .filter(email_lower__in=wanted)
+            .order_by("-pk")  # the oldest account wins when two share an address
+            .values_list("email_lower", "pk")
+        )
+        self.users_by_email.update(accounts)
+
+    def finish(self) -> None:
+        """Store what is left, attach late parents, and recount every thread touched."""
+        self.flush()
+        deferred, self.deferred = self.deferred, []
+        while deferred:
+            wanted = {record.parent_source_id for _, record in deferred} - self.known.keys()
+            for source_id, pk, root_id in Comment.objects.filter(source_id__in=wanted).values_list(
+                "source_id", "pk", "root_id"
+            ):
+                self.known[source_id] = (pk, root_id)
+            waiting = self.store_in_waves(deferred)
+            if not waiting:
+                break
+            # What is left has a parent that is nowhere: it starts a thread of its own
+            # (its replies, if any, follow it on the next round).
+            waiting_keys = {record.source_id for _, record in waiting}
+            lost = [entry for entry in waiting if entry[1].parent_source_id not in waiting_keys]
+            if not lost:  # a loop of parents, which only a broken file has
+                lost = waiting[:1]
+            for _, record in lost:
+                self.orphans.append(f"{record.source_id} (parent {record.parent_source_id})")
+                record.parent_source_id = ""
+            deferred = waiting
+        for thread_id in sorted(self.touched):
+            refresh_thread(thread_id)
+
+    # Report
+
+    def summary(self) -> list[str]:
+        counts, statuses = self.counts, self.statuses
+        published, drafts = counts["articles published"], counts["articles drafts"]
+        lines = [
+            f"Articles: {published + drafts} imported ({published} published, {drafts} as "
+            f"drafts), {counts['articles already imported']} already imported.",
+            f"Comments: {statuses.total()} imported ("
+            + ", ".join(f"{statuses[status]} {status}" for status in Comment.Status.values)
+            + f"), {counts['comments already imported']} already imported.",
+        ]
+        skipped = [
+            f"{number} {what}"
+            for what, number in sorted(counts.items())
+            if what.startswith("skipped ") and number
+        ]
+        if skipped:
+            lines.append("Skipped: " + ", ".join(s.replace("skipped ", "") for s in skipped) + ".")
+        if self.orphans:
+            lines.append(
+                ngettext(
+                    "%d comment whose parent is missing became top-level: ",
+                    "%d comments whose parent is missing became top-level: ",
+                    len(self.orphans),
+                )
+                % len(self.orphans)
+                + listing(self.orphans)
+            )
+        lines.extend(self.notes)
+        if not statuses and not published + drafts:
+            lines.append("Nothing new: everything in the file was imported before or skipped.")
+        return lines
+
+    def skip(self, what: str, number: int = 1) -> None:
+        self.counts["skipped " + what] += number
+
+
+def listing(names: list[str]) -> str:
+    shown = ", ".join(names[:LISTED])
+    if len(names) > LISTED:
+        shown += f" and {len(names) - LISTED} more"
+    return shown + "."
+
+
+def print_progress(stream) -> Callable[[int], None] | None:
+    """A running count of comments on a terminal (``stream``, a command's stderr);
+    nothing in a log."""
+    if not stream.isatty():
+        return None
+    return lambda number: stream.write(f"\r{number:,} comments…", ending="")
