@@ -156,6 +156,7 @@ class WxrSummary:
     pingbacks: dict[str, int]  # by wp:comment_type: pingback, trackback
     largest_threads: list[int]  # comments in the largest posts, largest first
     posts_with_comments: int
+    top_level: int  # comments without a parent
     max_depth: int  # in the file's reply trees; top-level comments are at depth 1
     comments_past_cap: int  # deeper than MAX_DEPTH
     bytes: int = 0
@@ -278,6 +279,7 @@ class Generator:
         )
         self.wordpress_statuses: Counter = Counter()
         self.pingbacks: Counter = Counter()
+        self.top_level = 0
         self.max_depth = 0
         self.past_cap = 0
         self.skipped: Counter = Counter()  # items the importer skips, by wp:post_type
@@ -574,6 +576,7 @@ class Generator:
             else:
                 parent = rng.randrange(index)
                 parent_id, depth = comment_ids[parent], depths[parent] + 1
+            self.top_level += depth == 1
             comment_id = self._take_comment_id()
             comment_ids.append(comment_id)
             depths.append(depth)
@@ -733,6 +736,7 @@ def write_wxr(
         pingbacks=dict(generator.pingbacks),
         largest_threads=sorted(sizes, reverse=True)[:10],
         posts_with_comments=sum(size > 0 for size in sizes),
+        top_level=generator.top_level,
         max_depth=generator.max_depth,
         comments_past_cap=generator.past_cap,
         bytes=path.stat().st_size,

@@ -24,6 +24,7 @@ def read_back(path) -> dict:
         "pingbacks": Counter(),
         "comments_per_post": [],
         "max_depth": 0,
+        "top_level": 0,
         "comment_ids_per_post_unique": True,
         "bodies": [],
     }
@@ -44,6 +45,7 @@ def read_back(path) -> dict:
             found["comment_ids_per_post_unique"] &= comment_id not in depth_of
             depth_of[comment_id] = depth
             found["max_depth"] = max(found["max_depth"], depth)
+            found["top_level"] += depth == 1
             found["statuses"][comment.findtext(f"{WP}comment_approved")] += 1
             found["bodies"].append(comment.findtext(f"{WP}comment_content"))
             comments += 1
@@ -77,6 +79,7 @@ def test_export_has_one_huge_thread_and_replies_deeper_than_the_cap(tmp_path):
     assert found["comments_per_post"][0] == 40  # the first story: a fifth of the comments
     assert 0 in found["comments_per_post"]  # drafts, pages and quiet posts
     assert found["max_depth"] == summary.max_depth > settings.FORUM_MAX_THREAD_DEPTH
+    assert found["top_level"] == summary.top_level < 200 / 2
 
 
 def test_export_bodies_carry_what_real_comments_do(tmp_path):
