@@ -17,7 +17,8 @@ database per invocation.
 5. The same file again: the time it takes, and that it adds nothing.
 
 Writes its results as JSON (``--out``, default bench/results/import-DATABASE.json) for
-bench/report.py, and prints them.
+bench/report.py, and prints them. ``--profile`` runs the first import under cProfile
+(``import-DATABASE.prof`` and the top of it as text in bench/results/profiles/).
 
     .venv/bin/python -m bench.imports                       # SQLite, 100,000 comments
     .venv/bin/python -m bench.imports --comments 10000 --posts 100 \\
@@ -88,9 +89,15 @@ def _tail(path: Path) -> str:
     return "\n".join(line.rsplit("\r", 1)[-1] for line in text.splitlines())
 
 
-def measured_import(path: Path, *, env: dict, timeout: float = IMPORT_TIMEOUT) -> dict:
-    """``manage.py import_wxr path`` from a fresh helper process (``--probe``)."""
+def measured_import(
+    path: Path, *, env: dict, timeout: float = IMPORT_TIMEOUT, profile: Path | None = None
+) -> dict:
+    """``manage.py import_wxr path`` from a fresh helper process (``--probe``), under
+    cProfile into ``profile`` if given (slower: its figures are not the import's)."""
     command = [sys.executable, "manage.py", "import_wxr", str(path)]
+    if profile is not None:
+        profile.parent.mkdir(parents=True, exist_ok=True)
+        command[1:1] = ["-m", "cProfile", "-o", str(profile)]
     completed = subprocess.run(
         [sys.executable, "-m", "bench.imports", "--probe", str(timeout), "--", *command],
         env=env,
@@ -234,7 +241,13 @@ def run(options) -> dict:
             }
             runs = []
             for number in (1, 2):
-                result = measured_import(path, env=env, timeout=options.timeout)
+                profile = None
+                if options.profile and number == 1:
+                    profile = options.profile / f"import-{database}.prof"
+                result = measured_import(path, env=env, timeout=options.timeout, profile=profile)
+                result["profiled"] = profile is not None
+                if profile is not None and profile.exists():
+                    _write_profile_text(profile)
                 result["stored"] = stored_counts()
                 connections.close_all()
                 if number == 1:
@@ -274,6 +287,19 @@ def run(options) -> dict:
     }
 
 
+def _write_profile_text(profile: Path) -> None:
+    """The top of the profile next to it, by cumulative and by own time."""
+    import io
+    import pstats
+
+    text = io.StringIO()
+    stats = pstats.Stats(str(profile), stream=text)
+    stats.sort_stats("cumulative").print_stats(40)
+    stats.sort_stats("tottime").print_stats(25)
+    profile.with_suffix(".txt").write_text(text.getvalue())
+    print(f"  profile in {profile} and {profile.with_suffix('.txt')}", flush=True)
+
+
 def _run_problems(result: dict) -> list[str]:
     if result["timed_out"]:
         return [f"stopped after {result['seconds']:.0f} s"]
@@ -307,6 +333,14 @@ def main(argv=None) -> int:
         "--timeout", type=float, default=IMPORT_TIMEOUT, help="seconds per import (default 300)"
     )
     parser.add_argument("--out", type=Path, help="where to write the results as JSON")
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        nargs="?",
+        const=RESULTS_DIR / "profiles",
+        help="run the first import under cProfile, into this folder (default "
+        "bench/results/profiles); its time and memory are then cProfile's too",
+    )
     options = parser.parse_args(argv)
 
     os.environ.update(production_environment())

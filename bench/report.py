@@ -363,14 +363,16 @@ def import_lines(imports: dict) -> list[str]:
         "past the cap).",
         "manage.py import_wxr FILE in a process of its own, production settings; wall time "
         "(start-up included) and that process's peak resident set.",
-        f"{'database':<12} {'run':<16} {'seconds':>8} {'peak MB':>8} {'exit':>5} "
+        f"{'database':<12} {'run':<26} {'seconds':>8} {'peak MB':>8} {'exit':>5} "
         f"{'comments stored':>16}",
     ]
     for database, results in imports.items():
         for number, run in enumerate(results["runs"], start=1):
             label = "first" if number == 1 else "same file again"
+            if run.get("profiled"):
+                label += " (cProfile)"
             lines.append(
-                f"{DATABASES[database]:<12} {label:<16} {run['seconds']:>8.1f} "
+                f"{DATABASES[database]:<12} {label:<26} {run['seconds']:>8.1f} "
                 f"{run['peak_rss_mb']:>8.0f} {run['returncode']:>5} "
                 f"{run['stored']['comments_total']:>16,}"
             )
