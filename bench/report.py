@@ -423,9 +423,10 @@ def import_verdicts(imports: dict) -> list[Verdict]:
         else:
             second = results["runs"][1]
             again[database] = (
-                not second["problems"],
+                not second["problems"] and not problems,
                 f"{second['seconds']:.1f} s, peak RSS {second['peak_rss_mb']:.0f} MB"
-                + (f"; {'; '.join(second['problems'])}" if second["problems"] else ""),
+                + (f"; {'; '.join(second['problems'])}" if second["problems"] else "")
+                + failed,
             )
     return [
         Verdict("import: stores what the export holds (articles, statuses, threads)", stores),

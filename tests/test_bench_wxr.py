@@ -104,3 +104,29 @@ def test_same_seed_writes_the_same_file_and_another_seed_another(tmp_path):
     assert first_bytes == (tmp_path / "again.xml").read_bytes()
     assert first_bytes != (tmp_path / "other.xml").read_bytes()
     assert WxrSummary.from_json(first.as_json()).comments == again.comments == other.comments
+
+
+def test_import_that_stores_nothing_fails_every_import_target(tmp_path):
+    from bench.imports import problems_with
+    from bench.report import import_verdicts
+
+    summary = write_wxr(tmp_path / "export.xml", posts=20, comments=200)
+    nothing = {
+        "articles": {},
+        "comments": {},
+        "comments_total": 0,
+        "pingbacks": 0,
+        "closed_threads": 0,
+        "top_level": 0,
+        "threads_not_recounted": 0,
+    }
+    problems = problems_with(nothing, summary)
+    run = {"seconds": 1.0, "peak_rss_mb": 50.0, "stored": nothing, "problems": problems}
+    results = {"file": summary.as_json(), "runs": [run, {**run, "problems": []}]}
+
+    verdicts = import_verdicts({"sqlite": results, "postgresql": results})
+
+    assert problems
+    assert all(
+        passed is False for verdict in verdicts for passed, _ in verdict.by_database.values()
+    )
