@@ -679,6 +679,12 @@ class CommentAdmin(admin.ModelAdmin):
         "moderated_by",
         "moderated_at",
         "ip_address",
+        # What an import brought of the author (forum/importers), for moderators only.
+        "author_email",
+        "author_url",
+        "user_agent",
+        "kind",
+        "source_id",
     )
     # Moderators decide through the actions, which call the services; nobody edits a
     # comment's stored fields here (its rendered body, revisions and audit log would not

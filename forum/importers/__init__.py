@@ -21,6 +21,7 @@ class Outcome:
     summary: list[str] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)  # items left out (--continue)
     failed: bool = False  # nothing of the file could be imported
+    comments_read: int = 0
 
 
 def import_file(
@@ -52,6 +53,7 @@ def import_file(
     if progress and writer.handled >= 1000:
         progress(writer.handled)
     outcome.summary = writer.summary()
+    outcome.comments_read = writer.handled
     outcome.failed = bool(outcome.failures) and not (writer.statuses or writer.counts)
     return outcome
 

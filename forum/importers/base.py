@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 
 import nh3
-from django.utils.html import linebreaks
+from django.utils.html import linebreaks, urlize
 
 from forum.rendering import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, ALLOWED_URL_SCHEMES
 
@@ -33,6 +33,7 @@ class ImportedArticle:
     note: str = ""  # what was assumed, for Article.source_note
     extra: dict = field(default_factory=dict)  # standfirst, credit, image_alt, ...
     closing_message: str = ""
+    author_email: str = ""  # the writer's account is the one with this address, if any
 
 
 @dataclass
@@ -41,8 +42,9 @@ class ImportedComment:
     parent_source_id: str  # "" for a top-level comment
     status: str  # a Comment.Status
     created_at: dt.datetime
-    body: str
-    body_html: str
+    # The text as the old system keeps it (HTML, or escaped plain text): turned into
+    # our body and body_html by the writer, only for the comments it stores.
+    content: str
     author_name: str = ""
     author_email: str = ""
     author_url: str = ""
@@ -90,11 +92,53 @@ def html_to_paragraphs(markup: str) -> str:
     return "\n\n".join(paragraphs)
 
 
-def comment_text(content: str, *, render) -> tuple[str, str]:
+# What Django's urlize could turn into a link (its simple_url_re, simple_url_2_re and
+# e-mail test), and how it splits words: anything else it only escapes.
+LINK_LIKE = re.compile(r"https?://|www\.|@|\.(?:com|edu|gov|int|mil|net|org)", re.IGNORECASE)
+URLIZE_WORDS = re.compile(r"""([\s<>"']+)""")
+
+
+NEWLINES = re.compile(r"\r\n|\r")
+PARAGRAPH_BREAKS = re.compile("\n{2,}")
+
+
+def render_body(text: str) -> str:
+    """``forum.rendering.render_comment_body(text)``: the same HTML (a test holds them
+    together), made faster for archives of a hundred thousand comments.
+
+    Django's urlize looks at every word and escapes those that are no link; here it is
+    given only the words that could be links and the rest is escaped in one go. Then
+    Django's linebreaks and the same nh3 allow-list.
+    """
+    text = text.replace("\r\n", "\n")
+    if LINK_LIKE.search(text):
+        pieces, plain = [], []
+        for word in URLIZE_WORDS.split(text):
+            if LINK_LIKE.search(word):
+                pieces.append(html.escape("".join(plain)))
+                pieces.append(urlize(word, nofollow=False, autoescape=True))
+                plain = []
+            else:
+                plain.append(word)
+        pieces.append(html.escape("".join(plain)))
+        marked = "".join(pieces)
+    else:
+        marked = html.escape(text)
+    paragraphs = PARAGRAPH_BREAKS.split(NEWLINES.sub("\n", marked))
+    return nh3.clean(
+        "\n\n".join(f"<p>{paragraph.replace(chr(10), '<br>')}</p>" for paragraph in paragraphs),
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=ALLOWED_URL_SCHEMES,
+        link_rel="nofollow ugc",
+    )
+
+
+def comment_text(content: str, *, render=render_body) -> tuple[str, str]:
     """A comment's (plain body, sanitised body_html) from the old system's HTML.
 
     Text without any tag is the reader's own text, escaped: it comes back exactly, and is
-    rendered as a comment written here would be (``render``, render_comment_body). HTML
+    rendered as a comment written here would be (``render_body``). HTML
     keeps its paragraphs, breaks and links, sanitised with the same allow-list.
     """
     if not TAG.search(content):

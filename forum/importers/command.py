@@ -40,8 +40,8 @@ class ImportCommand(BaseCommand):
                 self.stderr.write(str(error))
                 failed_files += 1
                 continue
-            if progress:
-                self.stderr.write("")
+            if progress and outcome.comments_read >= 1000:
+                self.stderr.write("")  # the line after the running count
             self.stdout.write(f"{path}:")
             for line in outcome.summary:
                 self.stdout.write(f"  {line}")

@@ -15,11 +15,11 @@ from urllib.parse import unquote
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.text import slugify
 
 from forum.models import Comment, ReasonCode
-from forum.rendering import render_comment_body
 
-from .base import BadItem, ImportedArticle, ImportedComment, comment_text, html_to_paragraphs
+from .base import BadItem, ImportedArticle, ImportedComment, html_to_paragraphs
 from .writer import Writer
 from .xml import XmlStream, text_of
 
@@ -57,10 +57,15 @@ def read(
 ) -> None:
     stream = XmlStream(path)
     channel: dict[str, str] = {}
+    authors: dict[str, str] = {}  # login -> email, from the channel's <wp:author>s
     for located in stream.elements(depth=2):
         element = located.element
         if stream.root.tag != "rss":
             raise stream.fail(f"not a WordPress export: the file is <{stream.root.tag}>", 1)
+        if element.tag == "wp:author":
+            author = text_of(element)
+            authors[author.get("wp:author_login", "").strip()] = author.get("wp:author_email", "")
+            continue
         if element.tag != "item":
             channel.setdefault(element.tag, element.text or "")
             continue
@@ -69,7 +74,7 @@ def read(
         site = (channel.get("wp:base_blog_url") or channel.get("link") or "").strip().rstrip("/")
         if not site:
             raise stream.fail("the export names no site (<wp:base_blog_url> or <link>)")
-        item = Item(element, line=located.line, path=path, site=site)
+        item = Item(element, line=located.line, path=path, site=site, authors=authors)
         try:
             item.store(writer, with_pingbacks=with_pingbacks)
         except BadItem as error:
@@ -81,8 +86,9 @@ def read(
 class Item:
     """One ``<item>``: read whole and checked before anything of it is stored."""
 
-    def __init__(self, element, *, line: int, path: str, site: str):
+    def __init__(self, element, *, line: int, path: str, site: str, authors: dict[str, str]):
         self.element = element
+        self.authors = authors
         self.fields = text_of(element)
         self.line = line
         self.path = path
@@ -134,7 +140,9 @@ class Item:
         extra = {field: meta.get(key, "").strip() for key, field in ARTICLE_META.items()}
         if not extra["standfirst"] and fields.get("excerpt:encoded", "").strip():
             extra["standfirst"] = html_to_paragraphs(fields["excerpt:encoded"])
-        slug = unquote(fields.get("wp:post_name", "").strip()) or title or f"post-{self.post_id}"
+        # WordPress keeps other scripts' slugs percent-encoded; ours are ASCII.
+        wanted = (unquote(fields.get("wp:post_name", "").strip()), title)
+        slug = next((slugify(each) for each in wanted if slugify(each)), f"post-{self.post_id}")
         return ImportedArticle(
             source_id=self.key,
             source_url=fields.get("link", "").strip(),
@@ -147,6 +155,7 @@ class Item:
             note=" ".join(notes),
             extra=extra,
             closing_message=meta.get("_forum_closing_message", "").strip(),
+            author_email=self.authors.get(fields.get("dc:creator", "").strip(), ""),
         )
 
     def comments(self, article: ImportedArticle, *, with_pingbacks: bool, writer: Writer):
@@ -178,9 +187,6 @@ class Item:
             deleted_at = self.iso_time(meta.get("_forum_deleted_at"), what)
             if deleted_at and status == Comment.Status.REMOVED:
                 reason_code, reason = ReasonCode.AUTHOR_DELETED, ReasonCode.AUTHOR_DELETED.label
-            body, body_html = comment_text(
-                fields.get("wp:comment_content", ""), render=render_comment_body
-            )
             parent = fields.get("wp:comment_parent", "0").strip()
             yield ImportedComment(
                 source_id=f"{self.key}:{comment_id}",
@@ -189,8 +195,7 @@ class Item:
                 reason_code=reason_code,
                 reason=reason,
                 created_at=created_at or article.published_at,
-                body=body,
-                body_html=body_html,
+                content=fields.get("wp:comment_content", ""),
                 author_name=fields.get("wp:comment_author", "").strip(),
                 author_email=fields.get("wp:comment_author_email", "").strip(),
                 author_url=fields.get("wp:comment_author_url", "").strip(),
@@ -208,7 +213,9 @@ class Item:
             if not text or text.startswith(NO_DATE):
                 continue
             try:
-                moment = dt.datetime.strptime(text, "%Y-%m-%d %H:%M:%S")
+                moment = dt.datetime.fromisoformat(text)
+                if moment.tzinfo is not None:
+                    raise ValueError
             except ValueError:
                 raise self.bad(f"{what + ': ' if what else ''}“{text}” is not a date") from None
             return moment.replace(tzinfo=zone or zoneinfo.ZoneInfo(settings.TIME_ZONE))

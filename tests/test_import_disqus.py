@@ -1,0 +1,240 @@
+"""Importing a Disqus export (manage.py import_disqus) onto articles we already have."""
+
+import datetime as dt
+import io
+from pathlib import Path
+
+import pytest
+from django.core import mail
+from django.core.management import CommandError, call_command
+from django.urls import reverse
+
+from forum.models import Comment, ModerationEvent, Thread
+
+from .factories import ArticleFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+DATA = Path(__file__).parent / "data"
+FORUM = "disqus:newsexample"
+
+
+def run(*options, file: str | Path = DATA / "disqus.xml") -> str:
+    out = io.StringIO()
+    call_command("import_disqus", str(file), *options, stdout=out)
+    return out.getvalue()
+
+
+def post(dsq_id: int) -> Comment:
+    return Comment.objects.get(source_id=f"{FORUM}:{dsq_id}")
+
+
+@pytest.fixture
+def ann(db):
+    return UserFactory(username="ann", display_name="Ann A.", email="ann@example.org")
+
+
+@pytest.fixture
+def articles(db, settings):
+    settings.FORUM_SITE_URL = "http://127.0.0.1:8000"
+    return {
+        # imported from the old site, which Disqus knew by its address there
+        "harbour": ArticleFactory(slug="harbour", source_url="https://news.example.org/harbour/"),
+        # written here, so Disqus knew it by our own address
+        "own": ArticleFactory(slug="an-own-story"),
+        # known to Disqus by an address only the --map file links to it
+        "mapped": ArticleFactory(slug="mapped-story"),
+    }
+
+
+@pytest.fixture
+def imported(ann, articles) -> str:
+    return run("--map", str(DATA / "disqus-map.csv"))
+
+
+def test_posts_land_on_the_article_whose_original_address_is_the_thread_link(imported, articles):
+    assert post(1001).thread.article == articles["harbour"]
+    assert post(1001).body == "First on Disqus, Tom & Jerry."
+    assert post(1001).created_at == dt.datetime(2015, 6, 1, 10, 0, tzinfo=dt.UTC)
+
+
+def test_threads_are_matched_by_our_own_address_too(imported, articles):
+    assert post(1010).thread.article == articles["own"]
+
+
+def test_closed_disqus_thread_closes_ours(imported, articles):
+    articles["own"].thread.refresh_from_db()
+
+    assert articles["own"].thread.status == Thread.Status.CLOSED
+    assert Thread.objects.get(article=articles["harbour"]).status == Thread.Status.OPEN
+
+
+def test_map_file_links_a_thread_to_an_article_by_slug(imported, articles):
+    mapped = post(1011)
+
+    assert mapped.thread.article == articles["mapped"]
+    assert mapped.body == "Mapped: bold link 🎉 مرحبا e\u0301"
+    assert 'href="https://example.org/"' in mapped.body_html
+    for unsafe in ("onclick", "<script", "alert", "<b>"):
+        assert unsafe not in mapped.body_html
+
+
+def test_without_the_map_that_thread_is_reported_as_matched_to_no_article(ann, articles):
+    out = run()
+
+    assert not Comment.objects.filter(source_id=f"{FORUM}:1011").exists()
+    assert "https://elsewhere.example.net/mapped-page" in out
+
+
+def test_replies_keep_their_parent_even_when_it_comes_later_in_the_file(imported):
+    assert post(1002).parent == post(1001)
+    assert post(1003).parent == post(1005)
+    assert post(1003).root == post(1005)
+
+
+def test_replies_deeper_than_the_cap_keep_their_parent_and_root(imported, client, articles):
+    deepest = post(1026)
+
+    assert deepest.parent == post(1025)
+    assert deepest.root == post(1020)
+    page = client.get(articles["harbour"].get_absolute_url()).content.decode()
+    assert "Depth 7" in page
+    assert "depth-6" not in page
+
+
+def test_spam_and_deleted_posts_are_kept_with_their_status(imported):
+    assert post(1004).status == Comment.Status.SPAM
+    assert post(1006).status == Comment.Status.REMOVED
+    assert post(1001).status == Comment.Status.PUBLISHED
+
+
+def test_article_page_shows_only_published_posts_and_no_private_fields(imported, client, articles):
+    page = client.get(articles["harbour"].get_absolute_url()).content.decode()
+
+    assert "First on Disqus" in page
+    assert "Cheap pills" not in page
+    assert "Deleted on Disqus." not in page
+    for private in ("ANN@example.org", "ann@example.org", "127.0.0.1"):
+        assert private not in page
+
+
+def test_commenter_is_matched_by_email_but_an_anonymous_one_never_is(imported, ann):
+    assert post(1001).author == ann
+    assert post(1001).author_email == "ANN@example.org"
+    anonymous = post(1007)
+    assert anonymous.author is None
+    assert anonymous.author_display_name == "Guest"
+
+
+def test_post_whose_parent_is_missing_becomes_top_level_and_is_reported(imported):
+    assert post(1012).parent is None
+    assert "1 comment whose parent is missing became top-level" in imported
+
+
+def test_orphan_posts_unmatched_empty_and_deleted_threads_are_reported_and_skipped(imported):
+    assert not Comment.objects.filter(source_id__in=[f"{FORUM}:1008", f"{FORUM}:1009"]).exists()
+    assert "1 orphan posts (their thread is not in the file)" in imported
+    assert "Orphan posts: 1008." in imported
+    assert "Threads matched to no article: https://news.example.org/nowhere/." in imported
+    assert "1 empty threads" in imported
+    assert "1 deleted threads" in imported
+
+
+def test_counts_are_printed(imported):
+    assert "Comments: 17 imported (0 pending, 15 published, 1 spam, 1 removed)" in imported
+
+
+def test_threads_are_recounted(imported, articles):
+    thread = Thread.objects.get(article=articles["harbour"])
+
+    assert thread.published_count == Comment.objects.filter(thread=thread).counted().count() == 13
+
+
+def test_second_run_adds_nothing_and_says_so(imported):
+    count = Comment.objects.count()
+
+    again = run("--map", str(DATA / "disqus-map.csv"))
+
+    assert Comment.objects.count() == count
+    assert "17 already imported" in again
+    assert "Nothing new" in again
+
+
+def test_imported_posts_send_no_mail_and_log_no_moderation(imported):
+    assert mail.outbox == []
+    assert not ModerationEvent.objects.exists()
+
+
+def test_moderators_see_the_imported_address_in_the_admin(imported, client):
+    from .factories import ModeratorFactory
+
+    client.force_login(ModeratorFactory())
+    page = client.get(reverse("admin:forum_comment_change", args=[post(1001).pk]))
+
+    assert "ANN@example.org" in page.content.decode()
+
+
+# Bad files
+
+
+def fails(*options, file) -> str:
+    with pytest.raises(CommandError) as error:
+        run(*options, file=file)
+    message = str(error.value)
+    assert "\n" not in message
+    return message
+
+
+def test_truncated_export_is_refused_and_nothing_is_stored(articles, tmp_path):
+    text = (DATA / "disqus.xml").read_text()
+    truncated = tmp_path / "disqus-truncated.xml"
+    truncated.write_text(text[: text.index('<post dsq:id="1010">') + 40])
+
+    message = fails(file=truncated)
+
+    assert str(truncated) in message
+    assert "ends early" in message
+    assert not Comment.objects.exists()
+
+
+def test_unknown_flag_value_is_refused_naming_the_post(articles, tmp_path):
+    text = (
+        (DATA / "disqus.xml").read_text().replace("<isSpam>true</isSpam>", "<isSpam>maybe</isSpam>")
+    )
+    broken = tmp_path / "disqus-bad.xml"
+    broken.write_text(text)
+
+    message = fails(file=broken)
+
+    assert "post 1004" in message
+    assert "<isSpam> is “maybe”" in message
+    assert not Comment.objects.exists()
+
+    out = run("--continue", file=broken)
+    assert "1 item failed" in out
+    assert Comment.objects.filter(source_id=f"{FORUM}:1001").exists()
+
+
+def test_a_wordpress_file_is_not_a_disqus_export(articles):
+    assert "not a Disqus export" in fails(file=DATA / "wordpress-1.2.xml")
+
+
+def test_entity_bomb_is_refused(articles, tmp_path):
+    bomb = tmp_path / "bomb.xml"
+    bomb.write_text(
+        '<?xml version="1.0"?><!DOCTYPE disqus [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;">]>'
+        '<disqus xmlns="http://disqus.com"><thread>&b;</thread></disqus>'
+    )
+
+    assert "DTD or entities" in fails(file=bomb)
+
+
+def test_map_naming_an_unknown_slug_is_refused(articles, tmp_path):
+    mapping = tmp_path / "map.csv"
+    mapping.write_text("https://elsewhere.example.net/mapped-page,no-such-story\n")
+
+    assert "no-such-story" in fails("--map", str(mapping), file=DATA / "disqus.xml")
+
+
+def test_missing_file_is_refused(articles, tmp_path):
+    assert "cannot be read" in fails(file=tmp_path / "nowhere.xml")

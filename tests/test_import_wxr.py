@@ -1,0 +1,533 @@
+"""Importing WordPress exports (manage.py import_wxr), as an editor moving a site in sees it:
+the stored articles and comments, the article pages, the report, the errors."""
+
+import datetime as dt
+import html
+import io
+from pathlib import Path
+
+import pytest
+from django.core import mail
+from django.core.management import CommandError, call_command
+from django.urls import reverse
+
+from articles.models import Article
+from forum.models import Comment, ModerationEvent, Thread
+from forum.rendering import render_comment_body
+
+from .factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+DATA = Path(__file__).parent / "data"
+POST = "wordpress:https://news.example.org:10"
+UTC = dt.UTC
+
+
+def run(*files, **options) -> str:
+    out = io.StringIO()
+    call_command("import_wxr", *[str(DATA / name) for name in files], stdout=out, **options)
+    return out.getvalue()
+
+
+def comment(key: str) -> Comment:
+    return Comment.objects.get(source_id=f"{POST}:{key}")
+
+
+@pytest.fixture
+def ann(db):
+    """A reader with an account whose address an archived commenter used."""
+    return UserFactory(username="ann", display_name="Ann A.", email="ann@example.org")
+
+
+@pytest.fixture
+def imported(ann) -> str:
+    return run("wordpress-1.2.xml")
+
+
+def article_page(client, slug: str) -> str:
+    response = client.get(reverse("articles:detail", kwargs={"slug": slug}))
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+# Articles
+
+
+def test_published_post_becomes_a_published_article_with_our_paragraphs(imported):
+    article = Article.objects.get(source_id=POST)
+
+    assert article.is_published
+    assert article.slug == "harbour-reopens"
+    assert article.title == "Harbour reopens — café owners cheer 🎉"
+    assert article.source_url == "https://news.example.org/?p=10"
+    assert article.published_at == dt.datetime(2024, 3, 1, 10, 0, tzinfo=UTC)
+    assert article.standfirst == "Boats are back."
+    assert article.paragraphs == [
+        "The harbour reopened on Friday & the boats came back. Café owners cheered.",
+        "Second paragraph, with a\nline break.",
+        "Plain paragraph written in the editor: مرحبا بالعالم, e\u0301te\u0301, 👩‍👩‍👧 ✨",
+    ]
+
+
+def test_scripts_styles_and_handlers_of_a_post_are_dropped(imported, client):
+    article = Article.objects.get(source_id=POST)
+
+    assert "alert" not in article.body
+    assert "color: red" not in article.body
+    assert "onclick" not in article.body
+    assert "stolen" not in article_page(client, "harbour-reopens")
+
+
+def test_drafts_pending_private_and_future_posts_become_drafts_and_are_counted(imported):
+    drafts = Article.objects.filter(status=Article.Status.DRAFT)
+
+    assert set(drafts.values_list("source_id", flat=True)) == {
+        f"wordpress:https://news.example.org:{post}" for post in (30, 40, 41, 42, 43)
+    }
+    assert "3 published, 5 as drafts" in imported
+    assert "“private”" in Article.objects.get(slug="private-notes").source_note
+
+
+def test_password_protected_post_is_a_draft_with_a_note_and_never_shown(imported, client):
+    article = Article.objects.get(slug="members-only")
+
+    assert article.status == Article.Status.DRAFT
+    assert "password-protected" in article.source_note
+    assert client.get(article.get_absolute_url()).status_code == 404
+
+
+def test_attachments_and_menu_items_are_skipped_and_counted(imported):
+    assert not Article.objects.filter(title="harbour.jpg").exists()
+    assert Article.objects.count() == 8
+    assert "1 attachment (other post types)" in imported
+    assert "1 nav_menu_item (other post types)" in imported
+
+
+def test_slugs_are_made_unique_and_fall_back_to_the_title(imported):
+    assert Article.objects.get(title="About the harbour").slug == "harbour-reopens-2"
+    assert Article.objects.get(title="A draft").slug == "a-draft"
+
+
+def test_closed_post_gets_a_closed_thread_and_open_one_an_open_thread(imported):
+    assert Article.objects.get(slug="closed-story").thread.status == Thread.Status.CLOSED
+    assert Article.objects.get(slug="harbour-reopens").thread.status == Thread.Status.OPEN
+
+
+def test_gmt_date_of_zeros_falls_back_to_the_local_date_in_the_site_zone(ann, settings):
+    settings.TIME_ZONE = "Europe/Madrid"
+
+    run("wordpress-1.2.xml")
+
+    article = Article.objects.get(slug="closed-story")
+    assert article.published_at == dt.datetime(2024, 2, 1, 11, 0, tzinfo=UTC)
+    repeated = Comment.objects.get(source_id="wordpress:https://news.example.org:20:1")
+    assert repeated.created_at == dt.datetime(2024, 2, 2, 7, 30, tzinfo=UTC)
+
+
+# Comments
+
+
+def test_article_page_shows_published_comments_threaded_and_nothing_else(imported, client):
+    page = article_page(client, "harbour-reopens")
+
+    assert "First! Tom &amp; Jerry &lt;3 “quoted”" in page
+    assert "Reply at depth 7." in page
+    assert "Look" in page
+    for hidden in ("Held for a moderator.", "Buy cheap pills", "Binned words.", "linked from"):
+        assert hidden not in page
+    assert "<script>alert" not in page
+    assert 'href="javascript' not in page
+
+
+def test_article_page_shows_no_private_field_of_imported_commenters(imported, client):
+    page = article_page(client, "harbour-reopens")
+
+    for private in ("ANN@Example.ORG", "ann@example.org", "ann.example.org", "Firefox/123.0"):
+        assert private not in page
+    assert "127.0.0.1" not in page
+
+
+def test_replies_deeper_than_the_cap_keep_their_parent_and_show_at_the_cap(imported, client):
+    deepest = comment("7")
+
+    assert deepest.parent == comment("6")
+    assert deepest.root == comment("1")
+    page = article_page(client, "harbour-reopens")
+    assert 'class="comment depth-5"' in page
+    assert "depth-6" not in page
+
+
+def test_every_wordpress_status_is_kept(imported):
+    assert comment("1").status == Comment.Status.PUBLISHED
+    assert comment("8").status == Comment.Status.PENDING
+    assert comment("9").status == Comment.Status.SPAM
+    assert comment("11").status == Comment.Status.REMOVED
+    assert "4 pending" not in imported
+    assert "1 pending, 12 published, 1 spam, 1 removed" in imported
+
+
+def test_author_details_are_trimmed_and_kept_for_moderators(imported):
+    first = comment("1")
+
+    assert first.author_name == "Ann Archive"
+    assert first.author_email == "ANN@Example.ORG"
+    assert first.author_url == "https://ann.example.org"
+    assert first.ip_address == "127.0.0.1"
+    assert first.user_agent == "Mozilla/5.0 (X11; Linux x86_64) Firefox/123.0"
+    assert first.created_at == dt.datetime(2024, 3, 1, 11, 0, tzinfo=UTC)
+
+
+def test_commenter_is_matched_to_the_account_with_their_email_ignoring_case(imported, ann):
+    assert comment("1").author == ann
+
+
+def test_other_commenters_keep_their_name_and_get_no_account(ann):
+    users_before = type(ann).objects.count()
+
+    run("wordpress-1.2.xml")
+
+    assert type(ann).objects.count() == users_before
+    assert comment("8").author is None
+    assert comment("8").author_display_name == "Pat Pending"
+
+
+def test_pingbacks_and_trackbacks_are_skipped_and_counted(imported):
+    assert not Comment.objects.filter(source_id__in=[f"{POST}:12", f"{POST}:15"]).exists()
+    assert "2 pingbacks and trackbacks" in imported
+
+
+def test_with_pingbacks_they_are_kept_and_marked(ann):
+    run("wordpress-1.2.xml", with_pingbacks=True)
+
+    assert comment("12").kind == Comment.Kind.PINGBACK
+    assert comment("15").kind == Comment.Kind.TRACKBACK
+    assert comment("1").kind == Comment.Kind.COMMENT
+
+
+def test_comment_whose_parent_is_missing_becomes_top_level_and_is_reported(imported):
+    orphan = comment("13")
+
+    assert orphan.parent is None and orphan.root is None
+    assert "1 comment whose parent is missing became top-level" in imported
+    assert f"{POST}:13" in imported
+
+
+def test_comment_ids_repeated_across_posts_are_kept_apart(imported):
+    keys = {
+        "wordpress:https://news.example.org:10:1": "harbour-reopens",
+        "wordpress:https://news.example.org:20:1": "closed-story",
+        "wordpress:https://news.example.org:30:1": "members-only",
+    }
+    for key, slug in keys.items():
+        assert Comment.objects.get(source_id=key).thread.article.slug == slug
+
+
+def test_plain_text_comment_is_the_unescaped_text_rendered_as_ours(imported):
+    first = comment("1")
+
+    expected = html.unescape(
+        "First! Tom &amp; Jerry &lt;3 &#8220;quoted&#8221;\n\nSecond paragraph."
+    )
+    assert first.body == expected
+    assert first.body_html == render_comment_body(expected)
+
+
+def test_html_comment_keeps_its_link_and_loses_scripts_and_handlers(imported):
+    html_comment = comment("14")
+
+    assert html_comment.body == "Look here and there"
+    assert 'href="https://example.org/x"' in html_comment.body_html
+    assert 'rel="nofollow ugc"' in html_comment.body_html
+    for unsafe in ("onclick", "javascript", "<script", "alert"):
+        assert unsafe not in html_comment.body_html
+
+
+def test_emoji_right_to_left_text_and_combining_marks_survive(imported, client):
+    arabic = comment("16")
+
+    assert arabic.body == "نص عربي مع e\u0301 وإيموجي 🎉"
+    assert arabic.author_name == "رائد"
+    assert "نص عربي مع e\u0301 وإيموجي 🎉" in article_page(client, "harbour-reopens")
+
+
+def test_threads_are_recounted_once_imported(imported):
+    thread = Article.objects.get(slug="harbour-reopens").thread
+
+    counted = Comment.objects.filter(thread=thread).counted()
+    assert thread.published_count == counted.count() == 10
+    assert thread.root_count == counted.filter(parent__isnull=True).count() == 4
+
+
+def test_imported_comments_send_no_mail_and_meet_no_moderation_rule(ann, mailoutbox):
+    ann.banned = True
+    ann.save()
+
+    run("wordpress-1.2.xml")
+
+    assert comment("1").status == Comment.Status.PUBLISHED
+    assert comment("1").first_published_at == comment("1").created_at
+    assert mail.outbox == []
+    assert not ModerationEvent.objects.exists()
+
+
+# Running again
+
+
+def test_second_run_adds_nothing_and_says_so(imported):
+    before = (Article.objects.count(), Comment.objects.count())
+
+    again = run("wordpress-1.2.xml")
+
+    assert (Article.objects.count(), Comment.objects.count()) == before
+    assert "8 already imported" in again
+    assert "15 already imported" in again
+    assert "Nothing new" in again
+
+
+def test_later_export_adds_only_new_comments_under_the_stored_ones(imported):
+    later = run("wordpress-1.2-later.xml")
+
+    late = comment("17")
+    assert late.parent == comment("7")
+    assert late.root == comment("1")
+    assert comment("18").parent is None
+    assert Article.objects.filter(source_id=POST).count() == 1
+    assert "2 imported" in later
+    assert "1 already imported" in later
+
+
+# Other versions of the format
+
+
+def test_wxr_1_1_with_the_http_namespace_plain_text_and_entities():
+    out = run("wordpress-1.1-http.xml")
+
+    article = Article.objects.get(source_id="wordpress:http://old.example.com:5")
+    assert article.title == "Tom & Jerry\u2019s day out"
+    assert article.paragraphs == ["Hello & welcome.", "Two paragraphs."]
+    assert article.published_at == dt.datetime(2012, 5, 1, 7, 0, tzinfo=UTC)
+    imported_comment = article.thread.comments.get()
+    assert imported_comment.author_name == "José García"
+    assert imported_comment.body == "Fish & chips ☕"
+    assert imported_comment.ip_address == "::1"
+    assert "1 published" in out
+
+
+def test_wxr_1_0_is_read_too():
+    run("wordpress-1.0.xml")
+
+    assert Article.objects.get(source_id="wordpress:http://older.example.com:5").is_published
+
+
+# Bad files
+
+
+def write(tmp_path, text: str | bytes, name: str = "export.xml") -> Path:
+    path = tmp_path / name
+    path.write_bytes(text if isinstance(text, bytes) else text.encode())
+    return path
+
+
+def fails(path, *options) -> str:
+    with pytest.raises(CommandError) as error:
+        call_command("import_wxr", str(path), *options, stdout=io.StringIO())
+    message = str(error.value)
+    assert "\n" not in message
+    assert str(path) in message
+    return message
+
+
+def test_truncated_file_is_refused_naming_file_and_line_and_nothing_is_stored():
+    message = fails(DATA / "wordpress-truncated.xml")
+
+    assert "line 93" in message
+    assert "ends early" in message
+    assert not Article.objects.exists()
+    assert not Comment.objects.exists()
+
+
+def test_unknown_comment_status_is_refused_naming_the_item_and_nothing_is_stored():
+    message = fails(DATA / "wordpress-unknown-status.xml")
+
+    assert "line 65" in message
+    assert "item “Bad one” (post 2)" in message
+    assert "unknown comment status “approved-ish”" in message
+    assert not Article.objects.exists()
+
+
+def test_with_continue_good_items_are_imported_and_bad_ones_listed():
+    out = run("wordpress-unknown-status.xml", keep_going=True)
+
+    assert set(Article.objects.values_list("slug", flat=True)) == {"good-one", "another-good-one"}
+    assert "1 item failed" in out
+    assert "item “Bad one” (post 2)" in out
+
+
+def test_with_continue_a_truncated_file_keeps_the_items_before_the_break():
+    out = run("wordpress-truncated.xml", keep_going=True)
+
+    assert list(Article.objects.values_list("slug", flat=True)) == ["complete"]
+    assert "1 item failed" in out
+    assert "ends early" in out
+
+
+def test_broken_xml_is_refused_with_its_line(tmp_path):
+    path = write(tmp_path, '<?xml version="1.0"?>\n<rss>\n<channel>\n<item></channel>\n</rss>\n')
+
+    message = fails(path)
+
+    assert "line 4" in message
+    assert "not well-formed" in message or "broken XML" in message
+
+
+def test_xml_that_is_not_a_wordpress_export_is_refused(tmp_path):
+    message = fails(write(tmp_path, "<html><body><p>Hello</p></body></html>"))
+
+    assert "not a WordPress export" in message
+
+
+def test_rss_feed_without_the_wordpress_namespace_is_refused(tmp_path):
+    feed = "<rss><channel><title>A feed</title><item><title>Post</title></item></channel></rss>"
+
+    assert "not a WordPress export" in fails(write(tmp_path, feed))
+
+
+def test_file_that_is_not_xml_is_refused(tmp_path):
+    message = fails(write(tmp_path, b"\x89PNG\r\n\x1a\n\x00\x00binary", name="photo.xml"))
+
+    assert "line 1" in message
+
+
+def test_missing_file_is_refused(tmp_path):
+    assert "cannot be read" in fails(tmp_path / "nowhere.xml")
+
+
+def test_entity_expansion_bomb_is_refused(tmp_path):
+    bomb = (
+        '<?xml version="1.0"?>\n<!DOCTYPE rss [\n<!ENTITY a "aaaaaaaaaa">\n'
+        '<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">\n<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;">\n]>\n'
+        "<rss><channel><title>&c;</title></channel></rss>"
+    )
+
+    assert "DTD or entities" in fails(write(tmp_path, bomb))
+
+
+def test_external_entity_is_refused(tmp_path):
+    secret = write(tmp_path, "top secret", name="secret.txt")
+    external = (
+        f'<?xml version="1.0"?>\n<!DOCTYPE rss [<!ENTITY leak SYSTEM "file://{secret}">]>\n'
+        "<rss><channel><item><title>&leak;</title></item></channel></rss>"
+    )
+
+    assert "DTD or entities" in fails(write(tmp_path, external))
+    assert not Article.objects.exists()
+
+
+def test_first_bad_file_stops_the_import_but_earlier_files_stay(tmp_path):
+    with pytest.raises(CommandError):
+        call_command(
+            "import_wxr",
+            str(DATA / "wordpress-1.1-http.xml"),
+            str(DATA / "wordpress-truncated.xml"),
+            stdout=io.StringIO(),
+        )
+
+    assert list(Article.objects.values_list("slug", flat=True)) == ["tom-jerry-day-out"]
+
+
+# Cost
+
+
+def test_comments_are_stored_in_bulk_not_one_query_each(tmp_path, django_assert_max_num_queries):
+    comments = "".join(
+        f"<wp:comment><wp:comment_id>{n}</wp:comment_id>"
+        f"<wp:comment_author>Reader {n}</wp:comment_author>"
+        f"<wp:comment_author_email>reader{n}@example.org</wp:comment_author_email>"
+        f"<wp:comment_date_gmt>2024-01-01 10:00:00</wp:comment_date_gmt>"
+        f"<wp:comment_content>Comment {n}</wp:comment_content>"
+        f"<wp:comment_approved>1</wp:comment_approved>"
+        f"<wp:comment_parent>{n - 1 if n % 3 else 0}</wp:comment_parent></wp:comment>"
+        for n in range(1, 301)
+    )
+    export = (
+        '<rss xmlns:wp="http://wordpress.org/export/1.2/"><channel><link>http://a.example</link>'
+        "<wp:wxr_version>1.2</wp:wxr_version>"
+        "<item><title>Busy</title><wp:post_id>1</wp:post_id><wp:status>publish</wp:status>"
+        "<wp:post_type>post</wp:post_type><wp:post_date_gmt>2024-01-01 09:00:00</wp:post_date_gmt>"
+        f"{comments}</item></channel></rss>"
+    )
+    path = write(tmp_path, export)
+
+    with django_assert_max_num_queries(30):
+        call_command("import_wxr", str(path), stdout=io.StringIO())
+
+    assert Comment.objects.count() == 300
+
+
+# Moderators
+
+
+def test_moderators_see_the_imported_author_details_on_the_comment_admin_page(imported, client):
+    from .factories import ModeratorFactory
+
+    client.force_login(ModeratorFactory())
+    page = client.get(reverse("admin:forum_comment_change", args=[comment("1").pk]))
+
+    content = page.content.decode()
+    for detail in ("ANN@Example.ORG", "https://ann.example.org", "Firefox/123.0", f"{POST}:1"):
+        assert detail in content
+
+
+# The fast renderer
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "See https://example.org/x, and www.example.com/bar. Mail me@example.org!",
+        "a < b & \"c\" 'd'\r\n\r\nnew paragraph\nline\rcarriage",
+        "(http://127.0.0.1/a) [www.example.net] <https://example.org/>",
+        "example.com. EXAMPLE.ORG, ftp://example.org javascript:alert(1)",
+        "nothing to link here.\n\n\n\n  spaced  out ",
+        "x" * 40 + ".net/path?q=1&r=2",
+        "<b>bold</b> &amp; &lt;script&gt; \u202eRTL مرحبا e\u0301 🎉",
+        "",
+    ],
+)
+def test_bodies_are_rendered_exactly_as_comments_written_here(text):
+    from forum.importers.base import render_body
+
+    assert render_body(text) == render_comment_body(text)
+
+
+def test_post_with_a_title_in_another_script_gets_an_ascii_slug(tmp_path):
+    export = (
+        '<rss xmlns:wp="https://wordpress.org/export/1.2/"><channel><link>http://a.example</link>'
+        "<wp:wxr_version>1.2</wp:wxr_version><item><title>سلام</title>"
+        "<wp:post_id>7</wp:post_id><wp:status>publish</wp:status><wp:post_type>post</wp:post_type>"
+        "<wp:post_name>%d8%b3%d9%84%d8%a7%d9%85</wp:post_name>"
+        "<wp:post_date_gmt>2024-01-01 09:00:00</wp:post_date_gmt></item></channel></rss>"
+    )
+    call_command("import_wxr", str(write(tmp_path, export)), stdout=io.StringIO())
+
+    article = Article.objects.get()
+    assert article.title == "سلام"
+    assert article.slug == "post-7"
+
+
+def test_article_writer_is_the_account_with_the_wordpress_authors_email(ann):
+    editor = UserFactory(username="ed", email="EDITOR@example.org")
+
+    run("wordpress-1.2.xml")
+
+    assert Article.objects.get(slug="harbour-reopens").author == editor
+
+
+def test_article_writer_without_an_account_here_gets_none_made(imported):
+    assert Article.objects.get(slug="harbour-reopens").author is None
+    assert (
+        not type(Article.objects.get(slug="harbour-reopens"))
+        .objects.filter(author__isnull=False)
+        .exists()
+    )
