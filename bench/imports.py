@@ -312,6 +312,9 @@ def _run_problems(result: dict) -> list[str]:
 
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    # Stopped from outside (a time limit, make interrupted): unwind, so that the scratch
+    # database and the temporary folders go.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     if argv[:1] == ["--probe"]:
         # The helper: --probe TIMEOUT -- COMMAND...
         timeout, command = float(argv[1]), argv[3:]
@@ -344,9 +347,6 @@ def main(argv=None) -> int:
     options = parser.parse_args(argv)
 
     os.environ.update(production_environment())
-    # Stopped from outside (a time limit, make interrupted): unwind, so that the scratch
-    # database is dropped.
-    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     results = run(options)
     out = options.out or RESULTS_DIR / f"import-{results['database']}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
