@@ -41,9 +41,10 @@ check-deploy: $(VENV)/.installed
 	DJANGO_SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
 	$(BIN)/python manage.py check --deploy --fail-level WARNING
 
-# The performance targets (bench/README.md): in process on SQLite and on PostgreSQL, then
-# gunicorn under wrk over PostgreSQL and Redis. Prints one table and PASS or FAIL per
-# target; fails if any target does. BENCH_ARGS="--quick" to try it out. wrk is Debian's
+# The performance targets (bench/README.md): in process on SQLite and on PostgreSQL, a
+# 100,000-comment WordPress import into each, then gunicorn under wrk over PostgreSQL and
+# Redis. Prints one table and PASS or FAIL per target; fails if any target does.
+# BENCH_ARGS="--quick" to try it out, "--only-import" for the import alone. wrk is Debian's
 # package, installed here when missing (as root); without it the load test says so.
 BENCH_DATABASE_URL ?= postgres://root@127.0.0.1:5432/forum_bench
 bench: $(VENV)/.installed

@@ -2,13 +2,17 @@
 
 1. bench/run.py on SQLite (a temporary file);
 2. bench/run.py on PostgreSQL (BENCH_DATABASE_URL, a scratch database it creates and drops);
-3. bench/load.py: gunicorn and wrk over PostgreSQL and Redis;
-4. bench/report.py: one table, the ratios, PASS or FAIL per target; the exit status is
+3. bench/wxr.py writes a WordPress export (1,000 posts, 100,000 comments) into a temporary
+   folder, and bench/imports.py imports it with ``manage.py import_wxr``, on SQLite and on
+   PostgreSQL;
+4. bench/load.py: gunicorn and wrk over PostgreSQL and Redis;
+5. bench/report.py: one table, the ratios, PASS or FAIL per target; the exit status is
    non-zero if a target fails or a part did not finish.
 
 Each part runs in its own process with a time limit. Options: ``--quick`` (N up to 1,000,
-a 10,000-comment queue, 3 runs: to try the bench, not to judge), ``--skip-postgres``,
-``--skip-load``, ``--runs``.
+a 10,000-comment queue, 3 runs, a 10,000-comment export: to try the bench, not to
+judge), ``--skip-postgres``, ``--skip-load``, ``--skip-import``, ``--only-import``,
+``--runs``.
 """
 
 import argparse
@@ -25,18 +29,21 @@ from bench.environment import (
     RESULTS_DIR,
     production_environment,
 )
+from bench.imports import IMPORT_TIMEOUT
 
 PART_TIMEOUT = 600
+# Two imports, each stopped after bench.imports.IMPORT_TIMEOUT, and the migrations.
+IMPORT_PART_TIMEOUT = 2 * IMPORT_TIMEOUT + 120
 
 
-def part(title: str, command: list[str], env: dict) -> bool:
+def part(title: str, command: list[str], env: dict, timeout: int = PART_TIMEOUT) -> bool:
     print(f"\n## {title}", flush=True)
     started = time.perf_counter()
     process = subprocess.Popen(command, env=env, cwd=BASE_DIR, start_new_session=True)
     try:
-        returncode = process.wait(timeout=PART_TIMEOUT)
+        returncode = process.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
-        print(f"  {title}: stopped after {PART_TIMEOUT} s", flush=True)
+        print(f"  {title}: stopped after {timeout} s", flush=True)
         _stop(process)
         return False
     except BaseException:
@@ -68,7 +75,13 @@ def main(argv=None) -> int:
     parser.add_argument("--quick", action="store_true", help="small sizes, to try it out")
     parser.add_argument("--skip-postgres", action="store_true")
     parser.add_argument("--skip-load", action="store_true")
+    parser.add_argument("--skip-import", action="store_true", help="no import benchmark")
+    parser.add_argument(
+        "--only-import", action="store_true", help="the import benchmark only, and its verdict"
+    )
     options = parser.parse_args(argv)
+    if options.skip_import and options.only_import:
+        parser.error("--skip-import and --only-import exclude each other")
 
     env = production_environment()
     postgres_url = env.get("BENCH_DATABASE_URL", DEFAULT_POSTGRES_URL)
@@ -79,20 +92,38 @@ def main(argv=None) -> int:
         stale.unlink()
 
     run_args = ["--runs", str(options.runs)]
+    export_args = []
     if options.quick:
         run_args = ["--runs", "3", "--sizes", "100,1000", "--queue-total", "10000"]
+        export_args = ["--posts", "100", "--comments", "10000"]
     python = sys.executable
     started = time.perf_counter()
+    sqlite_env = {key: value for key, value in env.items() if key != "DATABASE_URL"}
+    exports = tempfile.mkdtemp(prefix="newsforum-bench-wxr-")
     try:
-        sqlite_env = {key: value for key, value in env.items() if key != "DATABASE_URL"}
-        part("In process, SQLite", [python, "-m", "bench.run", *run_args], sqlite_env)
-        if not options.skip_postgres:
-            part(
-                "In process, PostgreSQL",
-                [python, "-m", "bench.run", "--database", postgres_url, *run_args],
-                env,
-            )
-        if not options.skip_load:
+        if not options.only_import:
+            part("In process, SQLite", [python, "-m", "bench.run", *run_args], sqlite_env)
+            if not options.skip_postgres:
+                part(
+                    "In process, PostgreSQL",
+                    [python, "-m", "bench.run", "--database", postgres_url, *run_args],
+                    env,
+                )
+        if not options.skip_import:
+            export = os.path.join(exports, "export.xml")
+            if part(
+                "Import: a WordPress export", [python, "-m", "bench.wxr", export, *export_args], env
+            ):
+                import_command = [python, "-m", "bench.imports", "--wxr", export]
+                part("Import, SQLite", import_command, sqlite_env, IMPORT_PART_TIMEOUT)
+                if not options.skip_postgres:
+                    part(
+                        "Import, PostgreSQL",
+                        [*import_command, "--database", postgres_url],
+                        env,
+                        IMPORT_PART_TIMEOUT,
+                    )
+        if not options.skip_load and not options.only_import:
             part(
                 "Hot article: gunicorn + wrk",
                 [python, "-m", "bench.load", "--database", postgres_url],
@@ -100,8 +131,10 @@ def main(argv=None) -> int:
             )
     finally:
         shutil.rmtree(static, ignore_errors=True)
+        shutil.rmtree(exports, ignore_errors=True)
     print(f"\n## Results ({time.perf_counter() - started:.0f} s in all)\n", flush=True)
-    return subprocess.run([python, "-m", "bench.report"], cwd=BASE_DIR, check=False).returncode
+    report = [python, "-m", "bench.report"] + (["--only-import"] if options.only_import else [])
+    return subprocess.run(report, cwd=BASE_DIR, check=False).returncode
 
 
 if __name__ == "__main__":

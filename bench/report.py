@@ -1,10 +1,12 @@
 """The benchmark's verdict: one table of what was measured, then each target with its
-number or ratio and PASS or FAIL. Reads the JSON that bench/run.py (one file per database)
-and bench/load.py wrote. Exits non-zero if a target fails or a result is missing.
+number or ratio and PASS or FAIL. Reads the JSON that bench/run.py (one file per database),
+bench/load.py and bench/imports.py (one file per database) wrote. Exits non-zero if a
+target fails or a result is missing.
 
-    .venv/bin/python -m bench.report [bench/results]
+    .venv/bin/python -m bench.report [bench/results] [--only-import]
 """
 
+import argparse
 import json
 import sys
 from dataclasses import dataclass
@@ -24,6 +26,8 @@ QUEUE_QUERIES = 12
 QUEUE_RATIO = 2.0
 MEMORY_MB = 150
 CACHED_SPEEDUP = 5.0
+IMPORT_SECONDS = 60
+IMPORT_MEMORY_MB = 300
 
 LABELS = {
     ("admin_queue", "moderator"): "admin queue (pending), moderator",
@@ -50,6 +54,14 @@ def load(folder: Path) -> tuple[dict, dict | None]:
             runs[database] = json.loads(path.read_text())
     load_path = folder / "load.json"
     return runs, json.loads(load_path.read_text()) if load_path.exists() else None
+
+
+def load_imports(folder: Path) -> dict:
+    return {
+        database: json.loads(path.read_text())
+        for database in DATABASES
+        if (path := folder / f"import-{database}.json").exists()
+    }
 
 
 def find(run: dict, key: str, variant: str, n: int | None = None) -> list[dict]:
@@ -333,6 +345,97 @@ def load_lines(load: dict | None) -> tuple[list[str], list[Verdict]]:
     return lines, verdicts
 
 
+def import_lines(imports: dict) -> list[str]:
+    if not imports:
+        return ["(no results from bench/imports.py)"]
+    export = next(iter(imports.values()))["file"]
+    statuses = ", ".join(
+        f"{count:,} {status}" for status, count in export["comments_by_forum_status"].items()
+    )
+    lines = [
+        f"The export: {export['bytes'] / 1e6:.0f} MB, {export['posts']:,} posts and pages "
+        f"({export['articles']['published']:,} published, {export['articles']['draft']:,} "
+        f"drafts, {export['closed_threads']:,} closed), {export['comments']:,} comments "
+        f"({statuses}) + {sum(export['pingbacks'].values()):,} pingbacks and trackbacks "
+        f"(skipped); largest threads "
+        + ", ".join(f"{size:,}" for size in export["largest_threads"][:4])
+        + f"; replies up to {export['max_depth']} deep ({export['comments_past_cap']:,} "
+        "past the cap).",
+        "manage.py import_wxr FILE in a process of its own, production settings; wall time "
+        "(start-up included) and that process's peak resident set.",
+        f"{'database':<12} {'run':<26} {'seconds':>8} {'peak MB':>8} {'exit':>5} "
+        f"{'comments stored':>16}",
+    ]
+    for database, results in imports.items():
+        for number, run in enumerate(results["runs"], start=1):
+            label = "first" if number == 1 else "same file again"
+            if run.get("profiled"):
+                label += " (cProfile)"
+            lines.append(
+                f"{DATABASES[database]:<12} {label:<26} {run['seconds']:>8.1f} "
+                f"{run['peak_rss_mb']:>8.0f} {run['returncode']:>5} "
+                f"{run['stored']['comments_total']:>16,}"
+            )
+    for database, results in imports.items():
+        lines.append(f"  {DATABASES[database]}: " + _load_average(results))
+        first = results["runs"][0]
+        output = (first["stdout"].strip() or first["stderr"].strip()).splitlines()[-8:]
+        lines.extend(f"    | {line}" for line in output)
+    return lines
+
+
+def import_verdicts(imports: dict) -> list[Verdict]:
+    """The import's targets, for each database; a database not run fails them all."""
+    export = next(iter(imports.values()))["file"] if imports else None
+    size = (
+        f"{export['comments']:,} comments over {export['posts']:,} posts" if export else "comments"
+    )
+    stores, speed, memory, again = {}, {}, {}, {}
+    for database in DATABASES:
+        results = imports.get(database)
+        if results is None:
+            for verdicts in (stores, speed, memory, again):
+                verdicts[database] = (False, "not run")
+            continue
+        first = results["runs"][0]
+        problems = first["problems"]
+        stored = first["stored"]
+        stores[database] = (
+            (False, "; ".join(problems))
+            if problems
+            else (
+                True,
+                f"{sum(stored['articles'].values()):,} articles, "
+                f"{stored['comments_total']:,} comments, as in the file",
+            )
+        )
+        failed = " (but the import failed)" if problems else ""
+        speed[database] = (
+            first["seconds"] <= IMPORT_SECONDS and not problems,
+            f"{first['seconds']:.1f} s{failed}",
+        )
+        memory[database] = (
+            first["peak_rss_mb"] <= IMPORT_MEMORY_MB and not problems,
+            f"peak RSS {first['peak_rss_mb']:.0f} MB{failed}",
+        )
+        if len(results["runs"]) < 2:
+            again[database] = (False, "not run (the first run did not finish)")
+        else:
+            second = results["runs"][1]
+            again[database] = (
+                not second["problems"] and not problems,
+                f"{second['seconds']:.1f} s, peak RSS {second['peak_rss_mb']:.0f} MB"
+                + (f"; {'; '.join(second['problems'])}" if second["problems"] else "")
+                + failed,
+            )
+    return [
+        Verdict("import: stores what the export holds (articles, statuses, threads)", stores),
+        Verdict(f"import {size}: <= {IMPORT_SECONDS} s", speed),
+        Verdict(f"import: peak memory <= {IMPORT_MEMORY_MB} MB", memory),
+        Verdict("import the same file again: adds nothing (time: info)", again),
+    ]
+
+
 def verdict_lines(verdicts: list[Verdict], columns: list[str]) -> tuple[list[str], bool]:
     lines = []
     all_passed = True
@@ -353,7 +456,16 @@ def verdict_lines(verdicts: list[Verdict], columns: list[str]) -> tuple[list[str
 
 
 def main(argv=None) -> int:
-    folder = Path(argv[0]) if argv else RESULTS_DIR
+    parser = argparse.ArgumentParser(prog="python -m bench.report", description=__doc__)
+    parser.add_argument("folder", type=Path, nargs="?", default=RESULTS_DIR)
+    parser.add_argument(
+        "--only-import", action="store_true", help="judge the import benchmark only"
+    )
+    options = parser.parse_args(argv)
+    folder = options.folder
+    imports = load_imports(folder)
+    if options.only_import:
+        return _print_verdict(*_import_report(imports))
     runs, load_results = load(folder)
     out = []
     passed = True
@@ -382,6 +494,9 @@ def main(argv=None) -> int:
     out.append("Hot article (gunicorn + wrk, PostgreSQL, Redis)")
     out.extend(lines)
     out.append("")
+    import_out, import_target_lines, import_passed = _import_report(imports)
+    out.extend(import_out)
+    out.append("")
     out.append("Targets")
     verdicts = in_process_verdicts(runs) if runs else []
     target_lines, in_process_passed = (
@@ -390,7 +505,8 @@ def main(argv=None) -> int:
     out.extend(target_lines)
     load_target_lines, load_passed = verdict_lines(load_verdicts, ["load"])
     out.extend(load_target_lines)
-    passed = passed and in_process_passed and load_passed
+    out.extend(import_target_lines)
+    passed = passed and in_process_passed and load_passed and import_passed
 
     growth = statement_growth(runs)
     if growth:
@@ -419,6 +535,19 @@ def main(argv=None) -> int:
             out.extend(f"    | {line}" for line in plan_lines[:16])
             if len(plan_lines) > 16:
                 out.append(f"    | ... ({len(plan_lines) - 16} more lines)")
+    return _print_verdict(out, [], passed)
+
+
+def _import_report(imports: dict) -> tuple[list[str], list[str], bool]:
+    """The import's table, and its target lines."""
+    out = ["Import of a WordPress export (bench/imports.py)", *import_lines(imports)]
+    target_lines, passed = verdict_lines(import_verdicts(imports), list(DATABASES))
+    return out, target_lines, passed
+
+
+def _print_verdict(out: list[str], target_lines: list[str], passed: bool) -> int:
+    if target_lines:
+        out = [*out, "", "Targets", *target_lines]
     out.append("")
     out.append("ALL TARGETS PASS" if passed else "SOME TARGETS FAIL")
     print("\n".join(out))
@@ -426,4 +555,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(main())
