@@ -2,6 +2,7 @@
 
 import xml.etree.ElementTree as ET
 from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
 from django.db import connection
@@ -219,6 +220,27 @@ def test_an_unchanged_feed_answers_304_to_a_polling_reader(
     assert unchanged.status_code == 304
     assert changed.status_code == 200
     assert b"Breaking news" in changed.content
+
+
+def test_a_feed_changed_without_a_newer_comment_is_not_304_to_if_modified_since(
+    client, article, published_comment, pending_comment, moderator, monkeypatch
+):
+    # The held comment is older than the published one: approving it changes the feed
+    # but not the newest comment's date.
+    Comment.objects.filter(pk=pending_comment.pk).update(
+        created_at=published_comment.created_at - timedelta(hours=1)
+    )
+    # Drawn a minute apart (in one second, the two Last-Modified would be equal anyway).
+    clock = iter([1_900_000_000, 1_900_000_060])
+    monkeypatch.setattr("forum.feeds.time", SimpleNamespace(time=lambda: next(clock)))
+    url = article_feed_url(article)
+    first = client.get(url)
+
+    services.approve(pending_comment, by=moderator)
+    poll = client.get(url, headers={"if-modified-since": first["Last-Modified"]})
+
+    assert poll.status_code == 200
+    assert b"Hello, first time here." in poll.content
 
 
 def test_a_comment_elsewhere_shows_in_the_site_feed_at_once(client, published_comment):
