@@ -298,7 +298,10 @@ def test_deleted_and_edited_comments_say_so_in_comment_meta(article):
     CommentFactory(thread=article.thread, body="plain")
     comments = {c["comment_content"]: c for c in comments_of(item_of(export(), article.slug))}
 
-    assert comments["gone"]["meta"] == {"_forum_deleted_at": "2015-01-09T10:00:00+00:00"}
+    assert comments["gone"]["meta"] == {
+        "_forum_deleted_at": "2015-01-09T10:00:00+00:00",
+        "_forum_status": "published",
+    }
     assert comments["changed"]["meta"] == {"_forum_edited_at": "2015-01-09T11:00:30+00:00"}
     assert comments["plain"]["meta"] == {}
 
@@ -357,13 +360,16 @@ def test_export_is_written_comment_by_comment_with_few_queries(
     assert "".join(parts).count("<wp:comment>") == 30
 
 
-def test_comment_deleted_by_its_author_keeps_its_status_and_text(article, trusted_reader):
+def test_comment_deleted_by_its_author_goes_to_wordpress_trash_with_our_status(
+    article, trusted_reader
+):
     comment = CommentFactory(thread=article.thread, author=trusted_reader, body="Oops.")
     services.delete_own_comment(comment, by=trusted_reader)
     (exported,) = comments_of(item_of(export(), article.slug))
 
-    assert exported["comment_approved"] == "1"
-    assert exported["comment_content"] == "Oops."
+    assert exported["comment_approved"] == "trash"  # WordPress would otherwise show it
+    assert exported["comment_content"] == "Oops."  # its moderators still see it
+    assert exported["meta"]["_forum_status"] == "published"
     assert "_forum_deleted_at" in exported["meta"]
 
 

@@ -334,7 +334,10 @@ def write_comment(out: WxrWriter, comment: Comment, *, zone: dt.tzinfo) -> None:
     # The reader's plain text, escaped: WordPress shows the same text, and an importer
     # unescapes it back.
     out.cdata("wp:comment_content", html.escape(comment.body, quote=False), 3)
-    out.cdata("wp:comment_approved", COMMENT_APPROVED[comment.status], 3)
+    deleted = comment.deleted_at is not None
+    # WordPress knows no "deleted by its author": such a comment goes to its trash, so
+    # that WordPress does not show it, and our own status travels as meta.
+    out.cdata("wp:comment_approved", "trash" if deleted else COMMENT_APPROVED[comment.status], 3)
     out.cdata("wp:comment_type", COMMENT_TYPE[comment.kind], 3)
     out.text("wp:comment_parent", comment.parent_id or 0, 3)
     # WordPress would look for its own user of that id; the email says who it was.
@@ -343,8 +346,9 @@ def write_comment(out: WxrWriter, comment: Comment, *, zone: dt.tzinfo) -> None:
         # WordPress's exporter leaves its comment_agent out and its importer reads no
         # such element; ours does, so that moderators keep it.
         out.cdata("wp:comment_agent", comment.user_agent, 3)
-    if comment.deleted_at is not None:
+    if deleted:
         write_meta(out, "wp:commentmeta", "_forum_deleted_at", utc_iso(comment.deleted_at), 3)
+        write_meta(out, "wp:commentmeta", "_forum_status", comment.status, 3)
     if comment.edited_at is not None:
         write_meta(out, "wp:commentmeta", "_forum_edited_at", utc_iso(comment.edited_at), 3)
     out.close("wp:comment", 2)

@@ -33,6 +33,8 @@ COMMENT_STATUSES = {
     "trash": (Comment.Status.REMOVED, ReasonCode.OTHER, "in the trash on WordPress"),
     "post-trashed": (Comment.Status.REMOVED, ReasonCode.OTHER, "in the trash on WordPress"),
 }
+# Each status's reason, for a status that comes as meta rather than as comment_approved.
+REASONS = {status: (code, reason) for status, code, reason in COMMENT_STATUSES.values()}
 COMMENT_KINDS = {
     "": Comment.Kind.COMMENT,
     "comment": Comment.Kind.COMMENT,
@@ -185,8 +187,16 @@ class Item:
                 for pair in (text_of(child) for child in element.iter("wp:commentmeta"))
             }
             deleted_at = self.iso_time(meta.get("_forum_deleted_at"), what)
-            if deleted_at and status == Comment.Status.REMOVED:
-                reason_code, reason = ReasonCode.AUTHOR_DELETED, ReasonCode.AUTHOR_DELETED.label
+            if deleted_at:
+                # Deleted by its author on a forum like ours, whose export puts such a
+                # comment in WordPress's trash and its own status in meta.
+                status = meta.get("_forum_status", status)
+                if status not in Comment.Status.values:
+                    raise self.bad(f"{what}: unknown comment status “{status}”")
+                reason_code, reason = REASONS[status]
+                if status == Comment.Status.REMOVED:
+                    reason_code = ReasonCode.AUTHOR_DELETED
+                    reason = ReasonCode.AUTHOR_DELETED.label
             parent = fields.get("wp:comment_parent", "0").strip()
             yield ImportedComment(
                 source_id=f"{self.key}:{comment_id}",
