@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.translation import ngettext
 
 from . import services
 from .account_views import personal_data_response
@@ -121,8 +122,12 @@ class PersonalDataAdminMixin:
                 done = "anonymised" if erasure.mode == ANONYMISE else "removed"
                 self.message_user(
                     request,
-                    f"The account “{erasure.username}” was erased; "
-                    f"{erasure.comments} comment{'' if erasure.comments == 1 else 's'} {done}.",
+                    ngettext(
+                        "The account “%(name)s” was erased; %(count)d comment %(done)s.",
+                        "The account “%(name)s” was erased; %(count)d comments %(done)s.",
+                        erasure.comments,
+                    )
+                    % {"name": erasure.username, "count": erasure.comments, "done": done},
                     messages.SUCCESS,
                 )
                 return HttpResponseRedirect(reverse("admin:forum_user_changelist"))

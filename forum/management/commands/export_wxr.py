@@ -1,13 +1,10 @@
 from functools import partial
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import ngettext
 
 from articles.models import Article
 from forum.exporters import export_wxr
-
-
-def plural(count: int, noun: str) -> str:
-    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 class Command(BaseCommand):
@@ -38,7 +35,9 @@ class Command(BaseCommand):
         counts = export_wxr(write=partial(self.stdout.write, ending=""), articles=articles)
         if options["verbosity"] >= 1:
             self.stderr.write(
-                f"Exported {plural(counts.articles, 'article')} and "
-                f"{plural(counts.comments, 'comment')}.",
+                ngettext("Exported %d article", "Exported %d articles", counts.articles)
+                % counts.articles
+                + ngettext(" and %d comment.", " and %d comments.", counts.comments)
+                % counts.comments,
                 style_func=lambda text: text,
             )
