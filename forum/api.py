@@ -33,7 +33,7 @@ from django.views.decorators.csrf import csrf_exempt
 from articles.models import Article
 
 from . import moderation
-from .feeds import absolute
+from .links import absolute
 from .models import SiteSettings, Thread
 from .threads import CommentRow, page_count, page_size, published_thread, thread_page
 

@@ -28,6 +28,7 @@ from django.utils.http import http_date
 
 from articles.models import Article
 
+from .links import absolute
 from .models import Comment, Thread
 from .threads import published_thread
 
@@ -36,12 +37,6 @@ FEED_ITEMS = 20
 
 # Bump when what a feed shows of a comment changes, so that cached copies are not reused.
 FEED_VERSION = 1
-
-
-def absolute(path: str) -> str:
-    """``path`` on the forum's own address (settings.FORUM_SITE_URL), as mails use: the
-    same links whatever host a request came in on, so a cached feed suits every one."""
-    return f"{settings.FORUM_SITE_URL}{path}"
 
 
 def feed_comments():

@@ -17,6 +17,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from .links import absolute
 from .models import Comment, Report, SiteSettings, Subscription, Thread
 
 UNSUBSCRIBE_SALT = "forum.unsubscribe"
@@ -26,10 +27,6 @@ REPLIES = "replies"  # replies to one's comments
 DECISIONS = "decisions"  # moderators' decisions on one's comments
 QUEUE = "queue"  # the moderation queue (moderators)
 THREAD = "thread"  # replies in a followed thread; the token also names the thread
-
-
-def absolute(path: str) -> str:
-    return settings.FORUM_SITE_URL + path
 
 
 def unsubscribe_token(user, scope: str, thread: Thread | None = None) -> str:

@@ -32,6 +32,7 @@ from django.utils import timezone
 from django.utils.translation import ngettext
 
 from . import services
+from .links import absolute
 from .models import (
     Comment,
     CommentRevision,
@@ -54,13 +55,9 @@ def _time(moment: dt.datetime | None) -> str | None:
     return moment.astimezone(dt.UTC).isoformat() if moment else None
 
 
-def _site_url(path: str) -> str:
-    return settings.FORUM_SITE_URL + path
-
-
 def _article(thread: Thread) -> dict:
     article = thread.article
-    return {"title": article.title, "url": _site_url(article.get_absolute_url())}
+    return {"title": article.title, "url": absolute(article.get_absolute_url())}
 
 
 def export_user_data(user) -> dict:
@@ -119,7 +116,7 @@ def export_user_data(user) -> dict:
                 "comment": {
                     "id": report.comment_id,
                     "article": _article(report.comment.thread),
-                    "permalink": _site_url(report.comment.get_absolute_url()),
+                    "permalink": absolute(report.comment.get_absolute_url()),
                 },
             }
             for report in reports
@@ -135,7 +132,7 @@ def _comment(comment: Comment) -> dict:
     return {
         "id": comment.pk,
         "article": _article(comment.thread),
-        "permalink": _site_url(comment.get_absolute_url()),
+        "permalink": absolute(comment.get_absolute_url()),
         "in_reply_to": comment.parent_id,
         "kind": comment.kind,
         "body": comment.body,
