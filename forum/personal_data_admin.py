@@ -1,9 +1,10 @@
 """Personal data from the User admin: "Download personal data" and "Erase account" on a
-user's page, for superusers and whoever holds ``forum.delete_user`` (the Moderators group
-does not: handing over or erasing a reader's data is an editor's decision).
+user's page, for superusers and whoever may restrict readers (``forum.moderate_user``,
+which the Moderators group holds): the moderators answer readers' requests, as
+WordPress's editors do under Tools → Export and Erase Personal Data.
 
-A moderator who is not a superuser cannot do either to a superuser, and nobody erases
-their own account here: the account page asks for the password first.
+Only a superuser does either to a staff account, and nobody erases their own account
+here: the account page asks for the password first.
 """
 
 from django import forms
@@ -21,7 +22,7 @@ from .account_views import personal_data_response
 from .models import Comment, Report, Subscription
 from .personal_data import ANONYMISE, REMOVE, erase_user
 
-PERMISSION = "forum.delete_user"
+PERMISSION = "forum.moderate_user"
 
 
 class EraseAccountAdminForm(forms.Form):
@@ -62,7 +63,7 @@ class PersonalDataAdminMixin:
     @classmethod
     def may_handle_personal_data(cls, request, user) -> bool:
         return cls.has_personal_data_permission(request) and (
-            request.user.is_superuser or not user.is_superuser
+            request.user.is_superuser or not user.is_staff
         )
 
     @classmethod
@@ -79,9 +80,9 @@ class PersonalDataAdminMixin:
             }
         return super().change_view(request, object_id, form_url, extra_context)
 
-    # Django's own "Delete" (the button and the bulk action, for the same permission)
-    # erases too, under the same rules: a plain delete would leave the IP addresses on
-    # the comments and the name in the audit log.
+    # Django's own "Delete" (the button and the bulk action, for those who also hold
+    # ``delete_user``) erases too, under the same rules: a plain delete would leave the
+    # IP addresses on the comments and the name in the audit log.
     def has_delete_permission(self, request, obj=None):
         allowed = super().has_delete_permission(request, obj)
         return allowed and (obj is None or self.may_erase(request, obj))

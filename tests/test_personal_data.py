@@ -376,14 +376,18 @@ def test_superuser_downloads_a_readers_data_and_the_log_says_so(reader, readers_
     assert (event.actor_name, event.user) == ("root", reader)
 
 
-def test_user_page_offers_the_personal_data_buttons_to_who_may_use_them(reader, mod_client):
+def test_user_page_offers_the_personal_data_buttons_to_who_may_use_them(
+    reader, mod_client, staff_client
+):
     superuser_page = superuser_client().get(admin_url("change", reader)).content.decode()
     moderator_page = mod_client.get(admin_url("change", reader)).content.decode()
+    staff_page = staff_client.get(admin_url("change", reader)).content.decode()
 
-    assert ">Download personal data</a>" in superuser_page
-    assert ">Erase account</a>" in superuser_page
-    assert "Download personal data" not in moderator_page
-    assert "Erase account" not in moderator_page
+    for page in (superuser_page, moderator_page):
+        assert ">Download personal data</a>" in page
+        assert ">Erase account</a>" in page
+    assert "Download personal data" not in staff_page
+    assert "Erase account" not in staff_page
 
 
 @pytest.fixture
@@ -393,12 +397,38 @@ def mod_client(moderator):
     return client
 
 
+@pytest.fixture
+def staff_client():
+    """Staff who may use the admin but not restrict readers (no Moderators group)."""
+    client = Client()
+    client.force_login(UserFactory(username="clerk", is_staff=True))
+    return client
+
+
 @pytest.mark.parametrize("name", ["personal_data", "erase"])
-def test_moderator_without_delete_user_gets_403(mod_client, reader, name):
-    assert mod_client.get(admin_url(name, reader)).status_code == 403
-    assert mod_client.post(admin_url(name, reader), {"comments": "remove"}).status_code == 403
+def test_staff_who_may_not_restrict_readers_get_403(staff_client, reader, name):
+    assert staff_client.get(admin_url(name, reader)).status_code == 403
+    assert staff_client.post(admin_url(name, reader), {"comments": "remove"}).status_code == 403
 
     assert get_user_model().objects.filter(pk=reader.pk).exists()
+
+
+def test_moderator_downloads_and_erases_a_readers_account(mod_client, reader, readers_comment):
+    download = mod_client.get(admin_url("personal_data", reader))
+    erased = mod_client.post(admin_url("erase", reader), {"comments": "anonymise"})
+
+    assert json.loads(download.content)["comments"][0]["body"] == readers_comment.body
+    assert erased.status_code == 302
+    assert not get_user_model().objects.filter(pk=reader.pk).exists()
+
+
+def test_only_a_superuser_handles_a_staff_account(mod_client):
+    colleague = ModeratorFactory(username="colleague")
+
+    assert mod_client.get(admin_url("personal_data", colleague)).status_code == 403
+    assert mod_client.post(admin_url("erase", colleague), {"comments": "remove"}).status_code == 403
+    assert get_user_model().objects.filter(pk=colleague.pk).exists()
+    assert superuser_client().get(admin_url("personal_data", colleague)).status_code == 200
 
 
 @pytest.fixture
