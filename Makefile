@@ -18,10 +18,12 @@ $(VENV)/.installed-dev: $(VENV)/.installed
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
 
+# Links in mails, feeds and the API name the port served, unless FORUM_SITE_URL says otherwise.
 run: $(VENV)/.installed
 	DJANGO_DEBUG=true $(BIN)/python manage.py migrate --noinput
 	DJANGO_DEBUG=true $(BIN)/python manage.py loadseed
-	DJANGO_DEBUG=true $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+	DJANGO_DEBUG=true FORUM_SITE_URL=$${FORUM_SITE_URL:-http://127.0.0.1:$(PORT)} \
+	    $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 test: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
