@@ -20,8 +20,7 @@ from django.urls import Resolver404, resolve
 from articles.models import Article
 from forum.models import Comment, ReasonCode, Thread
 
-from .base import BadItem, ImportedComment, ImportFailed
-from .wordpress import ip_address
+from .base import BadItem, ImportedComment, ImportFailed, ip_address
 from .writer import Writer, listing
 from .xml import XmlStream, text_of
 

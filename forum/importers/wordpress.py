@@ -8,7 +8,6 @@ per site but repeated across items in real exports.
 """
 
 import datetime as dt
-import ipaddress
 import zoneinfo
 from collections.abc import Callable
 from urllib.parse import unquote
@@ -19,7 +18,7 @@ from django.utils.text import slugify
 
 from forum.models import Comment, ReasonCode
 
-from .base import BadItem, ImportedArticle, ImportedComment, html_to_paragraphs
+from .base import BadItem, ImportedArticle, ImportedComment, html_to_paragraphs, ip_address
 from .writer import Writer
 from .xml import XmlStream, text_of
 
@@ -229,11 +228,3 @@ class Item:
         except ValueError:
             raise self.bad(f"{what}: “{text}” is not an ISO 8601 time") from None
         return moment if timezone.is_aware(moment) else moment.replace(tzinfo=dt.UTC)
-
-
-def ip_address(text: str) -> str | None:
-    """The address if it is one: the column takes nothing else."""
-    try:
-        return str(ipaddress.ip_address(text.strip()))
-    except ValueError:
-        return None
