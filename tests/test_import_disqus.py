@@ -306,3 +306,22 @@ def test_reply_whose_parent_was_imported_before_into_another_thread_becomes_top_
     assert post(11).thread.article == articles["mapped"]
     assert post(11).parent is None
     assert "1 comment whose parent is missing became top-level" in out
+
+
+@pytest.mark.parametrize("where", ["thread", "post", "parent"])
+def test_dsq_id_longer_than_any_disqus_makes_is_refused_naming_the_item(articles, tmp_path, where):
+    long = "9" * 101
+    path = disqus_file(
+        tmp_path,
+        thread_element(long if where == "thread" else "1", "an-own-story"),
+        post_element(long if where == "post" else "10", long if where == "thread" else "1"),
+        post_element("11", "1", parent=long if where == "parent" else "10"),
+    )
+
+    message = fails(file=path)
+
+    assert str(path) in message
+    assert f"line {({'thread': 3, 'post': 4, 'parent': 5})[where]}:" in message
+    assert "dsq:id is longer than 100 characters" in message
+    assert len(message) < 300
+    assert not Comment.objects.exists()

@@ -113,3 +113,8 @@ def ip_address(text: str) -> str | None:
         return str(ipaddress.ip_address(text.strip()))
     except ValueError:
         return None
+
+
+def shortened(text: str, length: int = 30) -> str:
+    """Enough of a value to recognise it in a one-line message."""
+    return text if len(text) <= length else text[:length] + "…"

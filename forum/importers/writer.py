@@ -65,7 +65,7 @@ class Writer:
             source_id=record.source_id,
             source_note=record.note,
             author_id=self.account_for(record.author_email),
-            **{name: value for name, value in record.extra.items() if value},
+            **{name: fitted(name, value) for name, value in record.extra.items() if value},
         )
         article.save()  # forum.signals makes its thread
         thread = Thread.objects.get(article=article)
@@ -301,6 +301,12 @@ class Writer:
 
     def skip(self, what: str, number: int = 1) -> None:
         self.counts["skipped " + what] += number
+
+
+def fitted(name: str, value: str) -> str:
+    """The value cut to the length of the article field ``name``, if it has one."""
+    length = Article._meta.get_field(name).max_length
+    return value[:length] if length else value
 
 
 def insert_comments(rows: list[dict]) -> list[tuple[str, int]]:
