@@ -210,8 +210,10 @@ def test_unknown_flag_value_is_refused_naming_the_post(articles, tmp_path):
     assert "<isSpam> is “maybe”" in message
     assert not Comment.objects.exists()
 
-    out = run("--continue", file=broken)
-    assert "1 item failed" in out
+    out = io.StringIO()
+    with pytest.raises(CommandError, match=r"^1 item failed: see above\.$"):
+        call_command("import_disqus", str(broken), "--continue", stdout=out)
+    assert "1 item failed" in out.getvalue()
     assert Comment.objects.filter(source_id=f"{FORUM}:1001").exists()
 
 

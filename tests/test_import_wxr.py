@@ -359,8 +359,19 @@ def test_unknown_comment_status_is_refused_naming_the_item_and_nothing_is_stored
     assert not Article.objects.exists()
 
 
-def test_with_continue_good_items_are_imported_and_bad_ones_listed():
-    out = run("wordpress-unknown-status.xml", keep_going=True)
+def run_failing(*files, **options) -> tuple[str, str]:
+    """The command's output and the error it exits with (status 1)."""
+    out = io.StringIO()
+    with pytest.raises(CommandError) as error:
+        call_command("import_wxr", *[str(DATA / name) for name in files], stdout=out, **options)
+    assert error.value.returncode == 1
+    return out.getvalue(), str(error.value)
+
+
+def test_with_continue_good_items_are_imported_and_bad_ones_listed_and_the_command_fails():
+    out, error = run_failing("wordpress-unknown-status.xml", keep_going=True)
+
+    assert error == "1 item failed: see above."
 
     assert set(Article.objects.values_list("slug", flat=True)) == {"good-one", "another-good-one"}
     assert "1 item failed" in out
@@ -368,7 +379,9 @@ def test_with_continue_good_items_are_imported_and_bad_ones_listed():
 
 
 def test_with_continue_a_truncated_file_keeps_the_items_before_the_break():
-    out = run("wordpress-truncated.xml", keep_going=True)
+    out, error = run_failing("wordpress-truncated.xml", keep_going=True)
+
+    assert error == "1 item failed: see above."
 
     assert list(Article.objects.values_list("slug", flat=True)) == ["complete"]
     assert "1 item failed" in out
