@@ -210,8 +210,10 @@ def test_unknown_flag_value_is_refused_naming_the_post(articles, tmp_path):
     assert "<isSpam> is “maybe”" in message
     assert not Comment.objects.exists()
 
-    out = run("--continue", file=broken)
-    assert "1 item failed" in out
+    out = io.StringIO()
+    with pytest.raises(CommandError, match=r"^1 item failed: see above\.$"):
+        call_command("import_disqus", str(broken), "--continue", stdout=out)
+    assert "1 item failed" in out.getvalue()
     assert Comment.objects.filter(source_id=f"{FORUM}:1001").exists()
 
 
@@ -238,3 +240,90 @@ def test_map_naming_an_unknown_slug_is_refused(articles, tmp_path):
 
 def test_missing_file_is_refused(articles, tmp_path):
     assert "cannot be read" in fails(file=tmp_path / "nowhere.xml")
+
+
+# Small files written by the tests
+
+
+def disqus_file(tmp_path, *elements: str) -> Path:
+    path = tmp_path / "disqus-small.xml"
+    path.write_text(
+        '<?xml version="1.0"?>\n<disqus xmlns="http://disqus.com" '
+        'xmlns:dsq="http://disqus.com/disqus-internals">\n' + "\n".join(elements) + "\n</disqus>\n"
+    )
+    return path
+
+
+def thread_element(dsq_id: str, slug: str, *, closed: bool = False) -> str:
+    return (
+        f'<thread dsq:id="{dsq_id}"><forum>newsexample</forum>'
+        f"<link>http://127.0.0.1:8000/articles/{slug}/</link>"
+        f"<isClosed>{str(closed).lower()}</isClosed><isDeleted>false</isDeleted></thread>"
+    )
+
+
+def post_element(dsq_id: str, thread: str, *, parent: str = "") -> str:
+    return (
+        f'<post dsq:id="{dsq_id}"><message>Post {dsq_id}</message>'
+        "<createdAt>2015-06-01T09:00:00Z</createdAt>"
+        "<isDeleted>false</isDeleted><isSpam>false</isSpam>"
+        "<author><name>Pat</name><isAnonymous>false</isAnonymous></author>"
+        f'<thread dsq:id="{thread}"/>'
+        + (f'<parent dsq:id="{parent}"/>' if parent else "")
+        + "</post>"
+    )
+
+
+def test_reply_whose_parent_is_in_another_thread_becomes_top_level_and_is_reported(
+    articles, tmp_path
+):
+    path = disqus_file(
+        tmp_path,
+        thread_element("1", "an-own-story"),
+        thread_element("2", "mapped-story"),
+        post_element("10", "1"),
+        post_element("11", "2", parent="10"),
+        post_element("12", "2", parent="11"),
+    )
+
+    out = run(file=path)
+
+    assert post(11).thread.article == articles["mapped"]
+    assert post(11).parent is None
+    assert post(12).parent == post(11)
+    assert f"1 comment whose parent is missing became top-level: {FORUM}:11" in out
+
+
+def test_reply_whose_parent_was_imported_before_into_another_thread_becomes_top_level(
+    articles, tmp_path
+):
+    run(file=disqus_file(tmp_path, thread_element("1", "an-own-story"), post_element("10", "1")))
+
+    out = run(
+        file=disqus_file(
+            tmp_path, thread_element("2", "mapped-story"), post_element("11", "2", parent="10")
+        )
+    )
+
+    assert post(11).thread.article == articles["mapped"]
+    assert post(11).parent is None
+    assert "1 comment whose parent is missing became top-level" in out
+
+
+@pytest.mark.parametrize("where", ["thread", "post", "parent"])
+def test_dsq_id_longer_than_any_disqus_makes_is_refused_naming_the_item(articles, tmp_path, where):
+    long = "9" * 101
+    path = disqus_file(
+        tmp_path,
+        thread_element(long if where == "thread" else "1", "an-own-story"),
+        post_element(long if where == "post" else "10", long if where == "thread" else "1"),
+        post_element("11", "1", parent=long if where == "parent" else "10"),
+    )
+
+    message = fails(file=path)
+
+    assert str(path) in message
+    assert f"line {({'thread': 3, 'post': 4, 'parent': 5})[where]}:" in message
+    assert "dsq:id is longer than 100 characters" in message
+    assert len(message) < 300
+    assert not Comment.objects.exists()

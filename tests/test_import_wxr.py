@@ -6,12 +6,15 @@ import html
 import io
 from pathlib import Path
 
+import psycopg
 import pytest
 from django.core import mail
 from django.core.management import CommandError, call_command
+from django.db import DataError
 from django.urls import reverse
 
 from articles.models import Article
+from forum.importers import writer
 from forum.models import Comment, ModerationEvent, Thread
 from forum.rendering import render_comment_body
 
@@ -356,8 +359,19 @@ def test_unknown_comment_status_is_refused_naming_the_item_and_nothing_is_stored
     assert not Article.objects.exists()
 
 
-def test_with_continue_good_items_are_imported_and_bad_ones_listed():
-    out = run("wordpress-unknown-status.xml", keep_going=True)
+def run_failing(*files, **options) -> tuple[str, str]:
+    """The command's output and the error it exits with (status 1)."""
+    out = io.StringIO()
+    with pytest.raises(CommandError) as error:
+        call_command("import_wxr", *[str(DATA / name) for name in files], stdout=out, **options)
+    assert error.value.returncode == 1
+    return out.getvalue(), str(error.value)
+
+
+def test_with_continue_good_items_are_imported_and_bad_ones_listed_and_the_command_fails():
+    out, error = run_failing("wordpress-unknown-status.xml", keep_going=True)
+
+    assert error == "1 item failed: see above."
 
     assert set(Article.objects.values_list("slug", flat=True)) == {"good-one", "another-good-one"}
     assert "1 item failed" in out
@@ -365,7 +379,9 @@ def test_with_continue_good_items_are_imported_and_bad_ones_listed():
 
 
 def test_with_continue_a_truncated_file_keeps_the_items_before_the_break():
-    out = run("wordpress-truncated.xml", keep_going=True)
+    out, error = run_failing("wordpress-truncated.xml", keep_going=True)
+
+    assert error == "1 item failed: see above."
 
     assert list(Article.objects.values_list("slug", flat=True)) == ["complete"]
     assert "1 item failed" in out
@@ -410,7 +426,10 @@ def test_entity_expansion_bomb_is_refused(tmp_path):
         "<rss><channel><title>&c;</title></channel></rss>"
     )
 
-    assert "DTD or entities" in fails(write(tmp_path, bomb))
+    message = fails(write(tmp_path, bomb))
+
+    assert "DTD or entities" in message
+    assert "line 2:" in message  # where the DTD starts
 
 
 def test_external_entity_is_refused(tmp_path):
@@ -434,6 +453,89 @@ def test_first_bad_file_stops_the_import_but_earlier_files_stay(tmp_path):
         )
 
     assert list(Article.objects.values_list("slug", flat=True)) == ["tom-jerry-day-out"]
+
+
+def small_export(*, post_id="1", comment_id="1", parent="0", meta="") -> str:
+    return (
+        '<rss xmlns:wp="http://wordpress.org/export/1.2/"><channel><link>http://a.example</link>'
+        "<wp:wxr_version>1.2</wp:wxr_version>"
+        f"<item><title>Small</title><wp:post_id>{post_id}</wp:post_id>"
+        "<wp:status>publish</wp:status><wp:post_type>post</wp:post_type>"
+        f"<wp:post_date_gmt>2024-01-01 09:00:00</wp:post_date_gmt>{meta}"
+        f"<wp:comment><wp:comment_id>{comment_id}</wp:comment_id>"
+        "<wp:comment_date_gmt>2024-01-01 10:00:00</wp:comment_date_gmt>"
+        "<wp:comment_content>Hello</wp:comment_content>"
+        f"<wp:comment_approved>1</wp:comment_approved><wp:comment_parent>{parent}</wp:comment_parent>"
+        "</wp:comment></item></channel></rss>"
+    )
+
+
+@pytest.mark.parametrize(
+    ("ids", "complaint"),
+    [
+        ({"post_id": "5" * 600}, "<wp:post_id>"),
+        ({"post_id": "abc"}, "<wp:post_id>"),
+        ({"post_id": "-3"}, "<wp:post_id>"),
+        ({"comment_id": "7" * 600}, "<wp:comment_id>"),
+        ({"comment_id": "1.5"}, "<wp:comment_id>"),
+        ({"parent": "x" * 600}, "<wp:comment_parent>"),
+    ],
+)
+def test_post_or_comment_id_that_is_not_a_whole_number_is_refused_naming_the_item(
+    tmp_path, ids, complaint
+):
+    path = write(tmp_path, small_export(**ids))
+
+    message = fails(path)
+
+    assert "line 1: item “Small”" in message
+    assert f"{complaint} is not a whole number" in message
+    assert len(message) < 300
+    assert not Article.objects.exists()
+
+
+def test_over_long_article_meta_is_cut_to_the_fields_length(tmp_path):
+    meta = "".join(
+        f"<wp:postmeta><wp:meta_key>{key}</wp:meta_key>"
+        f"<wp:meta_value>{letter * 900}</wp:meta_value></wp:postmeta>"
+        for key, letter in [
+            ("_forum_credit", "c"),
+            ("_forum_image_alt", "a"),
+            ("_forum_image_caption", "p"),
+            ("_forum_standfirst", "s"),
+        ]
+    )
+
+    call_command("import_wxr", str(write(tmp_path, small_export(meta=meta))), stdout=io.StringIO())
+
+    article = Article.objects.get()
+    assert (article.credit, article.image_alt) == ("c" * 300, "a" * 300)
+    assert article.image_caption == "p" * 500
+    assert article.standfirst == "s" * 900  # a text field, with no limit
+
+
+@pytest.mark.parametrize(
+    "refusal",
+    [
+        DataError("value too long for type character varying(500)\nDETAIL: more"),
+        psycopg.errors.StringDataRightTruncation("value too long for type character varying(500)"),
+    ],
+)
+def test_database_refusing_a_value_is_a_one_line_error_and_nothing_of_the_file_stays(
+    tmp_path, monkeypatch, refusal
+):
+    # What the checks before storing did not foresee: the database's own limits.
+    def refuse(rows):
+        raise refusal
+
+    monkeypatch.setattr(writer, "insert_comments", refuse)
+    path = write(tmp_path, small_export())
+
+    message = fails(path)
+
+    assert "the database refused it" in message
+    assert "value too long" in message
+    assert not Article.objects.exists()
 
 
 # Cost

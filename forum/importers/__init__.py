@@ -9,7 +9,15 @@ transaction and says what happened.
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import DatabaseError, transaction
+
+try:
+    import psycopg
+except ImportError:  # only PostgreSQL needs it
+    DATABASE_ERRORS = (DatabaseError,)
+else:
+    # The writer's own insert runs on psycopg's cursor, whose errors Django never sees.
+    DATABASE_ERRORS = (DatabaseError, psycopg.Error)
 
 from .base import BadItem, ImportFailed
 from .writer import Writer, print_progress
@@ -40,16 +48,25 @@ def import_file(
             raise error
         outcome.failures.append(str(error))
 
-    with transaction.atomic():
-        try:
-            read(path, writer=writer, on_bad_item=on_bad_item, **options)
-        except BadItem:
-            raise
-        except ImportFailed as error:
-            if not keep_going:
+    try:
+        with transaction.atomic():
+            try:
+                read(path, writer=writer, on_bad_item=on_bad_item, **options)
+            except BadItem:
                 raise
-            outcome.failures.append(str(error))
-        writer.finish()
+            except ImportFailed as error:
+                if not keep_going:
+                    raise
+                outcome.failures.append(str(error))
+            writer.finish()
+    except DATABASE_ERRORS as error:
+        # The last guard, for what the checks before storing missed (a value longer
+        # than its column, ...): the file's transaction is rolled back already, and
+        # the reader gets one line instead of a traceback.
+        reason = (str(error).strip().splitlines() or [type(error).__name__])[0]
+        raise ImportFailed(
+            f"{path}: the database refused it ({reason}); nothing of the file was imported."
+        ) from None
     if progress and writer.handled >= 1000:
         progress(writer.handled)
     outcome.summary = writer.summary()

@@ -3,6 +3,7 @@ by where they came from, and the two ways an import can fail."""
 
 import datetime as dt
 import html
+import ipaddress
 import re
 from dataclasses import dataclass, field
 
@@ -104,3 +105,16 @@ def comment_text(content: str) -> tuple[str, str]:
         return body, render_comment_body(body)
     body = html_to_paragraphs(content)
     return body, sanitise(linebreaks(content.replace("\r\n", "\n").strip(), autoescape=False))
+
+
+def ip_address(text: str) -> str | None:
+    """The address if it is one: the column takes nothing else."""
+    try:
+        return str(ipaddress.ip_address(text.strip()))
+    except ValueError:
+        return None
+
+
+def shortened(text: str, length: int = 30) -> str:
+    """Enough of a value to recognise it in a one-line message."""
+    return text if len(text) <= length else text[:length] + "…"

@@ -24,7 +24,7 @@ class ImportCommand(BaseCommand):
 
     def handle(self, *args, files, keep_going, **options):
         progress = print_progress(self.stderr) if options["verbosity"] >= 1 else None
-        failed_files = 0
+        failed_files = failed_items = 0
         for path in files:
             try:
                 outcome = import_file(
@@ -53,8 +53,17 @@ class ImportCommand(BaseCommand):
                 for failure in outcome.failures:
                     self.stdout.write(f"    {failure}")
             failed_files += outcome.failed
+            failed_items += 0 if outcome.failed else len(outcome.failures)
+        # With --continue the good items stay imported, but a script or a scheduler
+        # must still learn that something was left out: the exit status says so.
+        problems = []
+        if failed_items:
+            problems.append(
+                ngettext("%d item failed: see above.", "%d items failed: see above.", failed_items)
+                % failed_items
+            )
         if failed_files:
-            raise CommandError(
+            problems.append(
                 ngettext(
                     "%d file could not be imported.",
                     "%d files could not be imported.",
@@ -62,3 +71,5 @@ class ImportCommand(BaseCommand):
                 )
                 % failed_files
             )
+        if problems:
+            raise CommandError(" ".join(problems))

@@ -20,11 +20,12 @@ from django.urls import Resolver404, resolve
 from articles.models import Article
 from forum.models import Comment, ReasonCode, Thread
 
-from .base import BadItem, ImportedComment, ImportFailed
-from .wordpress import ip_address
+from .base import BadItem, ImportedComment, ImportFailed, ip_address, shortened
 from .writer import Writer, listing
 from .xml import XmlStream, text_of
 
+# Disqus's ids are numbers: a longer one is no id, and would not fit our keys.
+LONGEST_ID = 100
 BOOLEANS = {"true": True, "1": True, "false": False, "0": False, "": False}
 
 
@@ -98,9 +99,8 @@ class DisqusReader:
     def thread(self, element, line: int) -> None:
         dsq_id = element.get("dsq:id", "").strip()
         fields = text_of(element)
-        what = f"thread {dsq_id or '?'}"
-        if not dsq_id:
-            raise self.bad(line, what, "no dsq:id")
+        what = f"thread {shortened(dsq_id) or '?'}"
+        self.check_id(dsq_id, line, what)
         link = fields.get("link", "").strip()
         deleted = self.boolean(fields.get("isDeleted"), line, what, "isDeleted")
         closed = self.boolean(fields.get("isClosed"), line, what, "isClosed")
@@ -148,11 +148,14 @@ class DisqusReader:
 
     def post(self, element, line: int) -> None:
         dsq_id = element.get("dsq:id", "").strip()
-        what = f"post {dsq_id or '?'}"
-        if not dsq_id:
-            raise self.bad(line, what, "no dsq:id")
+        what = f"post {shortened(dsq_id) or '?'}"
+        self.check_id(dsq_id, line, what)
         fields = text_of(element)
         references = {child.tag: child.get("dsq:id", "").strip() for child in element}
+        if len(references.get("parent", "")) > LONGEST_ID:
+            raise self.bad(
+                line, what, f"its parent's dsq:id is longer than {LONGEST_ID} characters"
+            )
         thread = self.threads.get(references.get("thread", ""))
         if thread is None:
             self.orphans.append(dsq_id)
@@ -211,6 +214,12 @@ class DisqusReader:
                 anonymous=anonymous,
             ),
         )
+
+    def check_id(self, dsq_id: str, line: int, what: str) -> None:
+        if not dsq_id:
+            raise self.bad(line, what, "no dsq:id")
+        if len(dsq_id) > LONGEST_ID:
+            raise self.bad(line, what, f"its dsq:id is longer than {LONGEST_ID} characters")
 
     def boolean(self, text: str | None, line: int, what: str, name: str) -> bool:
         value = BOOLEANS.get((text or "").strip().lower())

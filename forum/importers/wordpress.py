@@ -8,7 +8,7 @@ per site but repeated across items in real exports.
 """
 
 import datetime as dt
-import ipaddress
+import re
 import zoneinfo
 from collections.abc import Callable
 from urllib.parse import unquote
@@ -19,7 +19,14 @@ from django.utils.text import slugify
 
 from forum.models import Comment, ReasonCode
 
-from .base import BadItem, ImportedArticle, ImportedComment, html_to_paragraphs
+from .base import (
+    BadItem,
+    ImportedArticle,
+    ImportedComment,
+    html_to_paragraphs,
+    ip_address,
+    shortened,
+)
 from .writer import Writer
 from .xml import XmlStream, text_of
 
@@ -48,6 +55,8 @@ ARTICLE_META = {
     "_forum_image_caption": "image_caption",
 }
 NO_DATE = "0000-00-00"
+# WordPress numbers posts and comments with unsigned 64-bit integers: 20 digits at most.
+WHOLE_NUMBER = re.compile(r"[0-9]{1,20}")
 
 
 def read(
@@ -97,7 +106,7 @@ class Item:
         self.post_id = self.fields.get("wp:post_id", "").strip()
         self.key = f"wordpress:{site}:{self.post_id}"
         title = self.fields.get("title", "").strip()
-        self.label = f"item “{title}” (post {self.post_id or '?'})"
+        self.label = f"item “{title}” (post {shortened(self.post_id) or '?'})"
 
     def bad(self, message: str) -> BadItem:
         return BadItem(f"{self.path}: line {self.line}: {self.label}: {message}")
@@ -115,6 +124,7 @@ class Item:
             raise self.bad(f"unknown post status “{status}”")
         if not self.post_id:
             raise self.bad("no <wp:post_id>")
+        self.check_number(self.post_id, "<wp:post_id>")
         article = self.article(status)
         comments = list(self.comments(article, with_pingbacks=with_pingbacks, writer=writer))
         thread_id = writer.add_article(article)
@@ -166,7 +176,11 @@ class Item:
             comment_id = fields.get("wp:comment_id", "").strip()
             if not comment_id:
                 raise self.bad("a comment has no <wp:comment_id>")
+            self.check_number(comment_id, "<wp:comment_id>", "a comment")
             what = f"comment {comment_id}"
+            parent = fields.get("wp:comment_parent", "0").strip()
+            if parent not in ("", "0"):
+                self.check_number(parent, "<wp:comment_parent>", what)
             kind_name = fields.get("wp:comment_type", "").strip()
             kind = COMMENT_KINDS.get(kind_name)
             if kind is None:
@@ -197,7 +211,6 @@ class Item:
                 if status == Comment.Status.REMOVED:
                     reason_code = ReasonCode.AUTHOR_DELETED
                     reason = ReasonCode.AUTHOR_DELETED.label
-            parent = fields.get("wp:comment_parent", "0").strip()
             yield ImportedComment(
                 source_id=f"{self.key}:{comment_id}",
                 parent_source_id=f"{self.key}:{parent}" if parent not in ("", "0") else "",
@@ -215,6 +228,12 @@ class Item:
                 deleted_at=deleted_at,
                 edited_at=self.iso_time(meta.get("_forum_edited_at"), what),
             )
+
+    def check_number(self, text: str, name: str, what: str = "") -> None:
+        """Refuse an id that is not one: it would make a key longer than the column."""
+        if not WHOLE_NUMBER.fullmatch(text):
+            prefix = f"{what}: " if what else ""
+            raise self.bad(f"{prefix}{name} is not a whole number: “{shortened(text)}”")
 
     def time(self, gmt: str | None, local: str | None, what: str = "") -> dt.datetime | None:
         """``*_date_gmt`` in UTC, else ``*_date`` in the site's zone; None if neither."""
@@ -239,11 +258,3 @@ class Item:
         except ValueError:
             raise self.bad(f"{what}: “{text}” is not an ISO 8601 time") from None
         return moment if timezone.is_aware(moment) else moment.replace(tzinfo=dt.UTC)
-
-
-def ip_address(text: str) -> str | None:
-    """The address if it is one: the column takes nothing else."""
-    try:
-        return str(ipaddress.ip_address(text.strip()))
-    except ValueError:
-        return None

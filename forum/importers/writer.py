@@ -38,8 +38,8 @@ class Writer:
         self.touched: set[int] = set()
         self.pending: list[tuple[int, ImportedComment]] = []
         self.deferred: list[tuple[int, ImportedComment]] = []
-        # Comments stored or found stored: source_id -> (pk, root pk)
-        self.known: dict[str, tuple[int, int | None]] = {}
+        # Comments stored or found stored: source_id -> (pk, root pk, thread pk)
+        self.known: dict[str, tuple[int, int | None, int]] = {}
         self.seen: set[str] = set()
         self.users_by_email: dict[str, int | None] = {}
         self.handled = 0
@@ -65,7 +65,7 @@ class Writer:
             source_id=record.source_id,
             source_note=record.note,
             author_id=self.account_for(record.author_email),
-            **{name: value for name, value in record.extra.items() if value},
+            **{name: fitted(name, value) for name, value in record.extra.items() if value},
         )
         article.save()  # forum.signals makes its thread
         thread = Thread.objects.get(article=article)
@@ -116,11 +116,7 @@ class Writer:
         batch, self.pending = self.pending, []
         if not batch:
             return
-        keys = [record.source_id for _, record in batch]
-        for source_id, pk, root_id in Comment.objects.filter(source_id__in=keys).values_list(
-            "source_id", "pk", "root_id"
-        ):
-            self.known[source_id] = (pk, root_id)
+        self.remember(record.source_id for _, record in batch)
         fresh = [(thread, record) for thread, record in batch if record.source_id not in self.known]
         self.counts["comments already imported"] += len(batch) - len(fresh)
         self.match_emails(
@@ -137,12 +133,18 @@ class Writer:
             and record.parent_source_id not in self.known
             and record.parent_source_id not in in_batch
         }
-        if wanted:
-            for source_id, pk, root_id in Comment.objects.filter(source_id__in=wanted).values_list(
-                "source_id", "pk", "root_id"
-            ):
-                self.known[source_id] = (pk, root_id)
+        self.remember(wanted)
         self.deferred.extend(self.store_in_waves(fresh))
+
+    def remember(self, source_ids) -> None:
+        """Note those of these comments that are stored (one query)."""
+        wanted = set(source_ids)
+        if not wanted:
+            return
+        for source_id, pk, root_id, thread_id in Comment.objects.filter(
+            source_id__in=wanted
+        ).values_list("source_id", "pk", "root_id", "thread_id"):
+            self.known[source_id] = (pk, root_id, thread_id)
 
     def store_in_waves(self, batch):
         """Store the comments whose parent is stored, then their replies, and so on;
@@ -151,7 +153,13 @@ class Writer:
         while remaining:
             ready, waiting = [], []
             for entry in remaining:
-                parent = entry[1].parent_source_id
+                thread_id, record = entry
+                parent = record.parent_source_id
+                if parent in self.known and self.known[parent][2] != thread_id:
+                    # A reply belongs with its parent: one in another thread (which
+                    # only a broken export has) counts as missing.
+                    self.orphan(record)
+                    parent = ""
                 (ready if not parent or parent in self.known else waiting).append(entry)
             if not ready:
                 break
@@ -165,7 +173,7 @@ class Writer:
         for thread_id, record in entries:
             parent_id = root_id = None
             if record.parent_source_id:
-                parent_id, parent_root = self.known[record.parent_source_id]
+                parent_id, parent_root, _ = self.known[record.parent_source_id]
                 root_id = parent_root or parent_id
             published = record.status == Comment.Status.PUBLISHED
             body, body_html = comment_text(record.content)
@@ -197,9 +205,9 @@ class Writer:
             )
             self.statuses[record.status] += 1
             self.touched.add(thread_id)
-        roots = {row["source_id"]: row["root_id"] for row in rows}
+        stored = {row["source_id"]: (row["root_id"], row["thread_id"]) for row in rows}
         for source_id, pk in insert_comments(rows):
-            self.known[source_id] = (pk, roots[source_id])
+            self.known[source_id] = (pk, *stored[source_id])
 
     def match_emails(self, emails) -> None:
         """Look up the accounts of these (lower-cased) addresses not looked up yet,
@@ -222,11 +230,7 @@ class Writer:
         self.flush()
         deferred, self.deferred = self.deferred, []
         while deferred:
-            wanted = {record.parent_source_id for _, record in deferred} - self.known.keys()
-            for source_id, pk, root_id in Comment.objects.filter(source_id__in=wanted).values_list(
-                "source_id", "pk", "root_id"
-            ):
-                self.known[source_id] = (pk, root_id)
+            self.remember({record.parent_source_id for _, record in deferred} - self.known.keys())
             waiting = self.store_in_waves(deferred)
             if not waiting:
                 break
@@ -237,8 +241,7 @@ class Writer:
             if not lost:  # a loop of parents, which only a broken file has
                 lost = waiting[:1]
             for _, record in lost:
-                self.orphans.append(f"{record.source_id} (parent {record.parent_source_id})")
-                record.parent_source_id = ""
+                self.orphan(record)
             deferred = waiting
         if self.statuses.total() >= ANALYZE_AFTER and connection.vendor == "postgresql":
             # PostgreSQL plans the recount from the table's statistics, which know
@@ -252,6 +255,11 @@ class Writer:
         list(Thread.objects.select_for_update().filter(pk__in=touched).order_by("pk").values("pk"))
         for thread_id in touched:
             refresh_thread(thread_id, locked=True)
+
+    def orphan(self, record: ImportedComment) -> None:
+        """The comment's parent is missing: it starts a thread of its own, and is listed."""
+        self.orphans.append(f"{record.source_id} (parent {record.parent_source_id})")
+        record.parent_source_id = ""
 
     # Report
 
@@ -293,6 +301,12 @@ class Writer:
 
     def skip(self, what: str, number: int = 1) -> None:
         self.counts["skipped " + what] += number
+
+
+def fitted(name: str, value: str) -> str:
+    """The value cut to the length of the article field ``name``, if it has one."""
+    length = Article._meta.get_field(name).max_length
+    return value[:length] if length else value
 
 
 def insert_comments(rows: list[dict]) -> list[tuple[str, int]]:

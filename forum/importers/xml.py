@@ -131,9 +131,11 @@ class XmlStream:
             except ParseError as error:  # an undefined entity, from defusedxml's parser
                 failure = self.fail(_describe(error), error.position[0])
             except DefusedXmlException:
+                # Raised from expat's own handler, so expat still knows where it is.
                 failure = self.fail(
                     "the file declares a DTD or entities, which imports refuse: "
-                    "they can expand without end or read other files."
+                    "they can expand without end or read other files.",
+                    expat.CurrentLineNumber,
                 )
             self.line = expat.CurrentLineNumber
             # What ended before a parse error is handed over still (--continue keeps it).
