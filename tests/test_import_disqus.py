@@ -66,7 +66,24 @@ def test_closed_disqus_thread_closes_ours(imported, articles):
     articles["own"].thread.refresh_from_db()
 
     assert articles["own"].thread.status == Thread.Status.CLOSED
+    assert articles["own"].thread.status_changed_at is not None
     assert Thread.objects.get(article=articles["harbour"]).status == Thread.Status.OPEN
+    # The audit log says the import closed it, as it says who closed any thread.
+    event = ModerationEvent.objects.get(thread=articles["own"].thread)
+    assert (event.action, event.actor, event.to_status) == ("close thread", None, "closed")
+
+
+def test_a_thread_reopened_here_stays_open_when_the_export_is_imported_again(
+    imported, articles, moderator
+):
+    from forum import services
+
+    services.reopen_thread(articles["own"].thread, by=moderator)
+
+    run("--map", str(DATA / "disqus-map.csv"))
+
+    articles["own"].thread.refresh_from_db()
+    assert articles["own"].thread.status == Thread.Status.OPEN
 
 
 def test_map_file_links_a_thread_to_an_article_by_slug(imported, articles):
@@ -162,7 +179,7 @@ def test_second_run_adds_nothing_and_says_so(imported):
 
 def test_imported_posts_send_no_mail_and_log_no_moderation(imported):
     assert mail.outbox == []
-    assert not ModerationEvent.objects.exists()
+    assert not ModerationEvent.objects.exclude(action="close thread").exists()
 
 
 def test_moderators_see_the_imported_address_in_the_admin(imported, client):

@@ -18,6 +18,7 @@ from django.utils.translation import ngettext
 
 from articles.models import Article
 from forum.models import Comment, Thread
+from forum import services
 from forum.services import refresh_thread
 
 from .base import ImportedArticle, ImportedComment, comment_text
@@ -69,10 +70,8 @@ class Writer:
         )
         article.save()  # forum.signals makes its thread
         thread = Thread.objects.get(article=article)
-        if not record.comments_open or record.closing_message:
-            thread.status = Thread.Status.OPEN if record.comments_open else Thread.Status.CLOSED
-            thread.closing_message = record.closing_message[:500]
-            thread.save(update_fields=["status", "closing_message"])
+        if not record.comments_open:
+            services.close_thread(thread, by=None, message=record.closing_message[:500])
         self.counts["articles published" if record.published else "articles drafts"] += 1
         self.touched.add(thread.pk)
         return thread.pk
@@ -95,7 +94,11 @@ class Writer:
         return slug
 
     def close_thread(self, thread_id: int) -> None:
-        Thread.objects.filter(pk=thread_id).update(status=Thread.Status.CLOSED)
+        """Close a thread the old system had closed, unless someone here has opened or
+        closed it since (a moderator's choice outlives a second import)."""
+        thread = Thread.objects.get(pk=thread_id)
+        if thread.status_changed_at is None and thread.status == Thread.Status.OPEN:
+            services.close_thread(thread, by=None)
         self.touched.add(thread_id)
 
     # Comments
