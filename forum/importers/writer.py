@@ -17,8 +17,8 @@ from django.utils.text import slugify
 from django.utils.translation import ngettext
 
 from articles.models import Article
-from forum.models import Comment, Thread
 from forum import services
+from forum.models import Comment, Thread
 from forum.services import refresh_thread
 
 from .base import ImportedArticle, ImportedComment, comment_text
