@@ -24,8 +24,14 @@ from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.urls import reverse
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseNotModified,
+    HttpResponsePermanentRedirect,
+    JsonResponse,
+)
+from django.urls import Resolver404, resolve, reverse
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.http import parse_etags, urlencode
 from django.views.decorators.csrf import csrf_exempt
@@ -170,7 +176,7 @@ def article_comments(request: HttpRequest, slug: str) -> HttpResponse:
     ).hexdigest()[:32]
     etag = f'"{tag}"'
     if client_has(request, etag):
-        response = HttpResponse(status=304)
+        response = HttpResponseNotModified()
     else:
         key = f"forum:api:comments:{tag}"
         body = cache.get(key) if settings.FORUM_SECTION_CACHE_SECONDS else None
@@ -266,8 +272,29 @@ def articles(request: HttpRequest) -> HttpResponse:
     # client the download, not the server the queries.
     etag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
     if client_has(request, etag):
-        response = HttpResponse(status=304)
+        response = HttpResponseNotModified()
     else:
         response = HttpResponse(body, content_type="application/json")
     response.headers["ETag"] = etag
     return publicly_cacheable(response)
+
+
+@read_only
+def not_found(request: HttpRequest, rest: str = "") -> HttpResponse:
+    """Any other address under ``/api/``: a JSON 404, not the reader's HTML page, for a
+    client that got an address wrong. Without its final slash an address of the API is
+    redirected to it, as Django does for the pages."""
+    if not request.path.endswith("/"):
+        try:
+            match = resolve(request.path + "/")
+        except Resolver404:
+            pass
+        else:
+            if match.func is not not_found:
+                query = request.META.get("QUERY_STRING", "")
+                return HttpResponsePermanentRedirect(
+                    request.path + "/" + (f"?{query}" if query else "")
+                )
+    raise ApiError(
+        404, "There is nothing at this address. The API's addresses start at /api/articles/."
+    )

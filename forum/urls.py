@@ -1,7 +1,7 @@
 """The project's URLs, and the forum's own under the ``forum`` namespace."""
 
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from . import account_views, api, feeds, views
 
@@ -30,6 +30,7 @@ forum_patterns = (
             api.article_comments,
             name="api-article-comments",
         ),
+        re_path(r"^api/(?P<rest>.*)$", api.not_found, name="api-not-found"),
     ],
     "forum",
 )

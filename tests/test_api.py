@@ -404,3 +404,35 @@ def test_a_second_answer_comes_from_the_cache(client, open_thread, published_com
 
     assert len(second) < len(first)
     assert b"The first word." in again.content
+
+
+def test_a_304_carries_no_body_and_no_html_type(client, open_thread):
+    url = comments_url(open_thread.article)
+    etag = client.get(url).headers["ETag"]
+
+    unchanged = client.get(url, headers={"if-none-match": etag})
+
+    assert unchanged.status_code == 304
+    assert unchanged.content == b""
+    assert "text/html" not in unchanged.headers.get("Content-Type", "")
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/api/", "/api/comments/", "/api/articles/a/b/c/", "/api/articles/%C3%A9t%C3%A9/comments/"],
+)
+def test_an_address_under_the_api_that_is_no_endpoint_answers_json_404(client, db, path):
+    response = client.get(path)
+
+    assert response.status_code == 404
+    assert response.headers["Content-Type"] == "application/json"
+    assert "/api/articles/" in response.json()["error"]
+
+
+def test_an_api_address_without_its_final_slash_is_redirected_to_it(client, open_thread):
+    response = client.get(f"/api/articles/{open_thread.article.slug}/comments?page=1")
+
+    assert response.status_code == 301
+    assert response.headers["Location"] == (
+        f"/api/articles/{open_thread.article.slug}/comments/?page=1"
+    )
