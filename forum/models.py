@@ -373,8 +373,14 @@ class Report(models.Model):
         OTHER = "other", "Something else"
 
     comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="reports")
+    # Empty once the reporter erased their account: a report still open stays in the
+    # moderators' queue without them.
     reporter = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reports"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="reports",
     )
     reason = models.CharField(max_length=20, choices=Reason.choices)
     details = models.CharField(max_length=500, blank=True)

@@ -217,7 +217,11 @@ def erase_user(user, *, by=None, comments: str | None = None) -> Erasure:
     LogEntry.objects.filter(
         content_type=ContentType.objects.get_for_model(user), object_id=str(user.pk)
     ).update(object_repr=DELETED_USER)
-    Report.objects.filter(reporter=user).delete()
+    # A report still open is work for the moderators: it stays, without its reporter or
+    # their words; the ones decided on go.
+    theirs_reported = Report.objects.filter(reporter=user)
+    theirs_reported.filter(resolved_at__isnull=False).delete()
+    theirs_reported.update(reporter=None, details="")
     Subscription.objects.filter(user=user).delete()
     done = "anonymised" if mode == ANONYMISE else "removed"
     ModerationEvent.objects.create(

@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.translation import ngettext
 
 from . import services
@@ -114,6 +115,17 @@ class PersonalDataAdminMixin:
         if not self.has_personal_data_permission(request):
             raise PermissionDenied
         user = self._user_or_404(request, object_id)
+        if user.pk == request.user.pk:
+            self.message_user(
+                request,
+                format_html(
+                    "You cannot erase your own account here: another moderator can, or you "
+                    'can from <a href="{}">your account page</a>.',
+                    reverse("forum:account-erase"),
+                ),
+                messages.WARNING,
+            )
+            return HttpResponseRedirect(reverse("admin:forum_user_change", args=[user.pk]))
         if not self.may_erase(request, user):
             raise PermissionDenied
         if request.method == "POST":

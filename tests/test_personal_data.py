@@ -220,7 +220,10 @@ def test_erase_anonymises_comments_even_on_a_page_cached_for_visitors(
 def test_erase_clears_what_the_forum_knew_of_the_author_and_keeps_the_text(
     reader_client, reader, readers_comment, others_reply, other_reader, open_thread
 ):
-    services.report_comment(others_reply, reporter=reader, reason="spam")
+    services.report_comment(others_reply, reporter=reader, reason="spam", details="Rita says")
+    decided = CommentFactory(thread=open_thread, body="Already decided on.")
+    services.report_comment(decided, reporter=reader, reason="spam")
+    Report.objects.filter(comment=decided).update(resolved_at=timezone.now())
     services.follow_thread(open_thread, user=reader)
     services.report_comment(readers_comment, reporter=other_reader, reason="abuse")
 
@@ -234,7 +237,10 @@ def test_erase_clears_what_the_forum_knew_of_the_author_and_keeps_the_text(
     assert readers_comment.user_agent == ""
     assert readers_comment.body == "The harbour wall needs raising."
     assert readers_comment.revisions.count() == 1  # anonymised: the earlier text stays too
-    assert not Report.objects.filter(comment=others_reply).exists()
+    # The open report stays in the moderators' queue, without who made it or their words.
+    kept = Report.objects.get(comment=others_reply)
+    assert (kept.reporter, kept.details, kept.reason) == (None, "", "spam")
+    assert not Report.objects.filter(comment=decided).exists()
     assert not Subscription.objects.exists()
     # Another reader's report about the comment is theirs, and the moderators'.
     assert Report.objects.filter(comment=readers_comment, reporter=other_reader).exists()
@@ -486,8 +492,12 @@ def test_nobody_erases_themselves_from_the_admin():
     root = UserFactory(username="root", is_staff=True, is_superuser=True)
     client.force_login(root)
 
-    assert client.post(admin_url("erase", root), {"comments": "remove"}).status_code == 403
+    response = client.post(admin_url("erase", root), {"comments": "remove"}, follow=True)
+
     assert get_user_model().objects.filter(pk=root.pk).exists()
+    # Not a bare 403: the page says why, and where readers and staff erase their own.
+    assert response.redirect_chain[-1][0] == reverse("admin:forum_user_change", args=[root.pk])
+    assert "You cannot erase your own account here" in response.content.decode()
 
 
 def test_deleting_a_user_in_the_admin_erases_them(editor_client, reader, readers_comment):
