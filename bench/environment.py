@@ -7,6 +7,7 @@ Nothing here imports Django at module level: the settings are read once, when
 """
 
 import atexit
+import json
 import os
 import secrets
 import shutil
@@ -19,6 +20,13 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 RESULTS_DIR = BASE_DIR / "bench" / "results"
 DEFAULT_POSTGRES_URL = "postgres://root@127.0.0.1:5432/forum_bench"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
+
+
+def write_results(results: dict, out: Path) -> None:
+    """Keep a run's results as JSON for bench/report.py, and say where."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=1))
+    print(f"  results in {out} ({results['seconds']:.0f} s)")
 
 
 def production_environment(environ=None) -> dict[str, str]:

@@ -44,6 +44,7 @@ from bench.environment import (
     production_environment,
     scratch_database,
     setup_django,
+    write_results,
 )
 
 # Five times the target: past it, the figure says enough, and the bench must end.
@@ -348,10 +349,7 @@ def main(argv=None) -> int:
 
     os.environ.update(production_environment())
     results = run(options)
-    out = options.out or RESULTS_DIR / f"import-{results['database']}.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(results, indent=1))
-    print(f"  results in {out} ({results['seconds']:.0f} s)")
+    write_results(results, options.out or RESULTS_DIR / f"import-{results['database']}.json")
     return 0
 
 

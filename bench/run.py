@@ -46,6 +46,7 @@ from bench.environment import (
     production_environment,
     scratch_database,
     setup_django,
+    write_results,
 )
 
 ARTICLE_SIZES = (100, 1_000, 10_000)
@@ -636,10 +637,7 @@ def main(argv=None) -> int:
     if options.warmups < 2 or options.runs < 1:
         parser.error("at least 2 warm-ups (the second counts the queries) and 1 run")
     results = run(options)
-    out = options.out or RESULTS_DIR / f"{results['database']}.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(results, indent=1))
-    print(f"  results in {out} ({results['seconds']:.0f} s)")
+    write_results(results, options.out or RESULTS_DIR / f"{results['database']}.json")
     return 0
 
 
