@@ -1,8 +1,9 @@
 from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.forms import UserCreationForm
+from django.contrib.auth.forms import PasswordResetForm, UserCreationForm
 
+from . import mail
 from .models import Comment, Report
 from .moderation import PARENT_UNAVAILABLE
 
@@ -95,3 +96,28 @@ class EraseAccountForm(forms.Form):
         if not self.user.check_password(password):
             raise forms.ValidationError("That is not your password. Nothing was erased.")
         return password
+
+
+class QueuedPasswordResetForm(PasswordResetForm):
+    """Django's password reset, with the mail queued for the worker instead of sent
+    inside the request. The link itself is made when the mail is sent (``forum/mail.py``)."""
+
+    def send_mail(
+        self,
+        subject_template_name,
+        email_template_name,
+        context,
+        from_email,
+        to_email,
+        html_email_template_name=None,
+    ):
+        mail.queue_password_reset(
+            user=context["user"],
+            domain=context["domain"],
+            site_name=context["site_name"],
+            protocol=context["protocol"],
+            subject_template_name=subject_template_name,
+            email_template_name=email_template_name,
+            html_email_template_name=html_email_template_name,
+            from_email=from_email,
+        )

@@ -1,4 +1,5 @@
-"""The mails the forum sends. The services call these once their transaction has committed.
+"""The mails the forum sends. The services call these once their transaction has committed;
+each mail is queued for the background worker (``forum/mail.py``), one task per recipient.
 
 Every mail carries a one-click unsubscribe link (a signed token, no log-in needed) that
 turns off that kind of mail for its recipient.
@@ -11,13 +12,14 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.core import signing
-from django.core.mail import EmailMessage, get_connection
+from django.core.mail import EmailMessage
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
 from .links import absolute
+from .mail import queue_mail
 from .models import Comment, Report, SiteSettings, Subscription, Thread
 
 UNSUBSCRIBE_SALT = "forum.unsubscribe"
@@ -83,8 +85,8 @@ def unsubscribe(token: str) -> Unsubscribed:
 
 
 def _send(messages: list[EmailMessage]) -> None:
-    if messages:
-        get_connection().send_messages(messages)
+    for message in messages:
+        queue_mail(message)
 
 
 def _message(user, subject: str, template: str, context: dict, unsubscribe: str):

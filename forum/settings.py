@@ -62,6 +62,8 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "bootstrap",  # Bootstrap's CSS and JS, from the django-bootstrap-static package
+    "django_tasks",
+    "django_tasks_db",  # the queue's table, and its task results in the admin
     "forum.apps.ForumConfig",
     "articles.apps.ArticlesConfig",
 ]
@@ -160,6 +162,25 @@ EMAIL_PORT = int(os.environ.get("DJANGO_EMAIL_PORT", "25"))
 EMAIL_HOST_USER = os.environ.get("DJANGO_EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("DJANGO_EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("DJANGO_EMAIL_USE_TLS", False)
+# Seconds before a mail server that does not answer counts as down (the try is repeated
+# later); without it a hanging server would hold the worker forever.
+EMAIL_TIMEOUT = int(os.environ.get("DJANGO_EMAIL_TIMEOUT", "30"))
+
+# Mails are background tasks (forum/mail.py). "database": they wait in the database for
+# `manage.py db_worker`, the production default; "immediate": sent at once, inside the
+# request, the default while debugging (`make run`) and in tests.
+TASK_BACKENDS = {
+    "database": "django_tasks_db.DatabaseBackend",
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+}
+FORUM_TASKS_BACKEND = os.environ.get("FORUM_TASKS_BACKEND", "").strip().lower() or (
+    "immediate" if DEBUG else "database"
+)
+if FORUM_TASKS_BACKEND not in TASK_BACKENDS:
+    raise ImproperlyConfigured(
+        f"FORUM_TASKS_BACKEND must be 'database' or 'immediate', not {FORUM_TASKS_BACKEND!r}."
+    )
+TASKS = {"default": {"BACKEND": TASK_BACKENDS[FORUM_TASKS_BACKEND]}}
 
 # Behind a proxy that terminates TLS, set DJANGO_SECURE_PROXY_SSL_HEADER=true so that
 # Django knows the request was secure.
@@ -192,6 +213,7 @@ FORUM_HOLD_LINKS = 2  # hold comments with this many links or more
 FORUM_EDIT_WINDOW_MINUTES = 15  # how long authors may edit their comment
 FORUM_REPORTS_TO_HIDE = 3  # reports from distinct readers that hide a comment for review
 FORUM_MODERATOR_MAIL_MINUTES = 15  # at most one "comments are waiting" mail this often
+FORUM_MAIL_ATTEMPTS = 6  # tries to send a mail, 1, 5, 25, 125 and 625 minutes apart
 # Where the forum is served, for links in mails.
 FORUM_SITE_URL = os.environ.get("FORUM_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 FORUM_THREADS_PER_PAGE = 50  # top-level comments per page, with all their replies

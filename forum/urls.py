@@ -1,9 +1,11 @@
 """The project's URLs, and the forum's own under the ``forum`` namespace."""
 
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
 
 from . import account_views, api, feeds, views
+from .forms import QueuedPasswordResetForm
 
 forum_patterns = (
     [
@@ -37,6 +39,12 @@ forum_patterns = (
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # Django's own view, with the mail queued (before the include, which has the same URL).
+    path(
+        "accounts/password_reset/",
+        auth_views.PasswordResetView.as_view(form_class=QueuedPasswordResetForm),
+        name="password_reset",
+    ),
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include(forum_patterns)),
     path("", include("articles.urls")),

@@ -16,6 +16,9 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Mails are sent at once, whatever FORUM_TASKS_BACKEND says; tests of the queue switch to
+# the database backend themselves.
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
 # SQLite's test database is a file rather than memory, so that a second process (the
 # flood test) can open it too.
