@@ -1,5 +1,6 @@
-"""The signed-in reader's own account: what it holds, a download of their data, and
-erasing it (forum/personal_data.py does the work)."""
+"""The reader's own account: what it holds, confirming its address (from the link in a
+mail, forum/email_confirmation.py), a download of their data, and erasing it
+(forum/personal_data.py does the work)."""
 
 import json
 
@@ -11,8 +12,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from . import email_confirmation
 from .forms import EraseAccountForm
 from .personal_data import ANONYMISE, erase_user, export_user_data
 
@@ -32,6 +34,43 @@ def personal_data_response(user) -> HttpResponse:
 @require_GET
 def account(request: HttpRequest) -> HttpResponse:
     return render(request, "forum/account.html")
+
+
+@login_required
+@require_POST
+def send_confirmation_link(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if user.email_confirmed_at is not None:
+        messages.info(request, f"Your address {user.email} is confirmed already.")
+        return redirect("forum:account")
+    if not user.email:
+        messages.error(request, "Your account has no email address to confirm.")
+        return render(request, "forum/account.html", status=400)
+    if not email_confirmation.send_link(user):
+        messages.error(
+            request,
+            "A link was sent less than a minute ago. Look for it in your mail (and its spam "
+            "folder), or ask again in a minute.",
+        )
+        return render(request, "forum/account.html", status=429)
+    messages.success(request, f"A new link is on its way to {user.email}.")
+    return redirect("forum:account")
+
+
+@require_http_methods(["GET", "POST"])
+def confirm_email(request: HttpRequest, token: str) -> HttpResponse:
+    """From the mail, signed in or not (the link is the proof): the link shows a button,
+    and the button confirms. A GET changes nothing, as mail scanners open links."""
+    try:
+        if request.method == "POST":
+            done = email_confirmation.confirm(token)
+            return render(request, "forum/email_confirmed.html", {"done": done})
+        account = email_confirmation.account_for(token)
+    except email_confirmation.LinkRefused as refused:
+        return render(
+            request, "forum/email_confirm_refused.html", {"reason": refused.reason}, status=400
+        )
+    return render(request, "forum/email_confirm.html", {"account": account})
 
 
 @never_cache

@@ -161,18 +161,31 @@ class UserAdmin(PersonalDataAdminMixin, DjangoUserAdmin):
         "comment_count",
         "date_joined",
     )
-    list_filter = ("premoderated", "banned", UserRestrictionFilter, "is_staff", "is_active")
+    list_filter = (
+        "premoderated",
+        "banned",
+        UserRestrictionFilter,
+        ("email_confirmed_at", admin.EmptyFieldListFilter),
+        "is_staff",
+        "is_active",
+    )
     search_fields = ("username", "display_name", "email")
     fieldsets = (
         *DjangoUserAdmin.fieldsets[:1],
-        ("Personal info", {"fields": ("display_name", "first_name", "last_name", "email")}),
+        (
+            "Personal info",
+            {"fields": ("display_name", "first_name", "last_name", "email", "email_confirmed_at")},
+        ),
         ("Moderation", {"fields": MODERATION_FIELDS}),
         *DjangoUserAdmin.fieldsets[2:],
     )
     # What a moderator who is not a superuser sees: no password, no permissions list.
     moderator_fieldsets = (
         (None, {"fields": ("username",)}),
-        ("Personal info", {"fields": ("display_name", "first_name", "last_name", "email")}),
+        (
+            "Personal info",
+            {"fields": ("display_name", "first_name", "last_name", "email", "email_confirmed_at")},
+        ),
         ("Moderation", {"fields": MODERATION_FIELDS}),
         ("Account", {"fields": ("is_active", "is_staff", "is_superuser", "groups")}),
         ("Important dates", {"fields": ("last_login", "date_joined")}),
@@ -230,6 +243,9 @@ class UserAdmin(PersonalDataAdminMixin, DjangoUserAdmin):
         if not change:
             super().save_model(request, obj, form, change)
             return
+        if "email" in form.changed_data and "email_confirmed_at" not in form.changed_data:
+            # The confirmation was of the old address; imports must not trust the new one.
+            obj.email_confirmed_at = None
         stored = type(obj).objects.get(pk=obj.pk)
         wanted = {name: getattr(obj, name) for name in RESTRICTIONS}
         # The restrictions are written by the services below, which log them.

@@ -35,6 +35,15 @@ class User(AbstractUser):
     moderator_note = models.TextField(
         blank=True, help_text="For moderators only: why the user is restricted."
     )
+    # Set when the reader opened the link mailed to their address and pressed its button
+    # (forum/email_confirmation.py). The importers give archived comments only to
+    # accounts that proved their address so, or to staff.
+    email_confirmed_at = models.DateTimeField(
+        "email confirmed at",
+        null=True,
+        blank=True,
+        help_text="When the user confirmed the address. Empty: not confirmed.",
+    )
     # Which mails the user wants; each mail's unsubscribe link turns its kind off.
     mail_on_reply = models.BooleanField("mail me replies to my comments", default=True)
     mail_on_decision = models.BooleanField(
@@ -270,6 +279,15 @@ class Comment(models.Model):
     )
     user_agent = models.CharField(
         "author's browser", max_length=500, blank=True, help_text="For moderators only."
+    )
+    # A Disqus guest's address was never checked by anyone, so confirming it here does not
+    # make the post theirs. None: not known (Disqus posts imported before this was kept).
+    author_anonymous = models.BooleanField(
+        "posted anonymously",
+        null=True,
+        default=False,
+        editable=False,
+        help_text="Imported as an anonymous (guest) post: never given to an account.",
     )
     kind = models.CharField(
         max_length=10,

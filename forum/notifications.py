@@ -89,18 +89,20 @@ def _send(messages: list[EmailMessage]) -> None:
         queue_mail(message)
 
 
-def _message(user, subject: str, template: str, context: dict, unsubscribe: str):
+def _message(user, subject: str, template: str, context: dict, unsubscribe: str | None):
+    """A mail to ``user``; ``unsubscribe`` is None only for a mail they asked for (the
+    link that confirms their address), which no setting turns off."""
     body = render_to_string(
         template, {**context, "user": user, "unsubscribe_url": unsubscribe, "site": absolute("/")}
     )
-    return EmailMessage(
-        subject=f"[News Forum] {subject}",
-        body=body,
-        to=[user.email],
-        headers={
+    headers = {}
+    if unsubscribe:
+        headers = {
             "List-Unsubscribe": f"<{unsubscribe}>",
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-        },
+        }
+    return EmailMessage(
+        subject=f"[News Forum] {subject}", body=body, to=[user.email], headers=headers
     )
 
 

@@ -93,6 +93,7 @@ def export_user_data(user) -> dict:
             "first_name": user.first_name,
             "last_name": user.last_name,
             "email": user.email,
+            "email_confirmed_at": _time(user.email_confirmed_at),
             "date_joined": _time(user.date_joined),
             "last_login": _time(user.last_login),
             "mail_preferences": {

@@ -18,6 +18,12 @@ forum_patterns = (
         path("mail/unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
         path("accounts/signup/", views.SignUpView.as_view(), name="signup"),
         path("accounts/me/", account_views.account, name="account"),
+        path(
+            "accounts/me/confirm/",
+            account_views.send_confirmation_link,
+            name="send-confirmation-link",
+        ),
+        path("accounts/confirm/<str:token>/", account_views.confirm_email, name="confirm-email"),
         path("accounts/me/data/", account_views.download_data, name="account-data"),
         path("accounts/me/erase/", account_views.erase_account, name="account-erase"),
         path(

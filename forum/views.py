@@ -13,7 +13,7 @@ from django.views.generic import CreateView
 
 from articles.models import Article
 
-from . import moderation, notifications, services
+from . import email_confirmation, moderation, notifications, services
 from .forms import CommentForm, EditCommentForm, ReportForm, SignUpForm
 from .models import Comment, Thread
 from .threads import page_count, page_of
@@ -228,8 +228,13 @@ class SignUpView(CreateView):
 
     def form_valid(self, form):
         user = form.save()
+        email_confirmation.send_link(user)
         login(self.request, user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(self.request, f"Welcome, {user.public_name}! You are signed in.")
+        messages.success(
+            self.request,
+            f"Welcome, {user.public_name}! You are signed in. To confirm your address, open "
+            f"the link we sent to {user.email}.",
+        )
         return redirect(self.get_success_url())
 
     def get_success_url(self):

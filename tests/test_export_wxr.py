@@ -480,6 +480,10 @@ def rich_thread(db, settings, reader, trusted_reader):
     deeper than the cap, every status, a comment its author deleted with a reply below
     it (and one without), an edited one, a commenter without an account, a pingback-free
     mix of markup-looking text, and two comments written in the same second."""
+    # Confirmed addresses, so that the import gives the readers their comments back.
+    for user in (reader, trusted_reader):
+        user.email_confirmed_at = JANUARY
+        user.save(update_fields=["email_confirmed_at"])
     settings.TIME_ZONE = "America/Havana"
     article = ArticleFactory(
         title="Fish & chips 🎉 at the harbour",
@@ -575,7 +579,7 @@ def test_article_author_comes_back_after_a_round_trip(client, tmp_path, moderato
 
 
 def test_closed_thread_comes_back_closed_with_its_message(client, tmp_path, closed_thread):
-    CommentFactory(thread=closed_thread, body="Said before it closed.")
+    CommentFactory(thread=closed_thread, author__confirmed=True, body="Said before it closed.")
     slug = closed_thread.article.slug
     page_before, stored_before = reader_page(client, slug), stored(slug)
 

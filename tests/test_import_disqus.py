@@ -9,6 +9,7 @@ from django.core import mail
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
+from forum import email_confirmation
 from forum.models import Comment, ModerationEvent, Thread
 
 from .factories import ArticleFactory, UserFactory
@@ -31,7 +32,9 @@ def post(dsq_id: int) -> Comment:
 
 @pytest.fixture
 def ann(db):
-    return UserFactory(username="ann", display_name="Ann A.", email="ann@example.org")
+    return UserFactory(
+        username="ann", display_name="Ann A.", email="ann@example.org", confirmed=True
+    )
 
 
 @pytest.fixture
@@ -141,6 +144,19 @@ def test_commenter_is_matched_by_email_but_an_anonymous_one_never_is(imported, a
     anonymous = post(1007)
     assert anonymous.author is None
     assert anonymous.author_display_name == "Guest"
+
+
+def test_confirming_later_claims_named_posts_but_never_anonymous_ones(articles, client):
+    reader = UserFactory(username="ann", email="ann@example.org")
+    run("--map", str(DATA / "disqus-map.csv"))
+    assert post(1001).author is None
+
+    token = email_confirmation.confirmation_token(reader)
+    client.post(reverse("forum:confirm-email", args=[token]))
+
+    assert post(1001).author == reader
+    assert post(1007).author is None
+    assert post(1007).author_display_name == "Guest"
 
 
 def test_post_whose_parent_is_missing_becomes_top_level_and_is_reported(imported):

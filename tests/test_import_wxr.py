@@ -14,6 +14,7 @@ from django.db import DataError
 from django.urls import reverse
 
 from articles.models import Article
+from forum import email_confirmation
 from forum.importers import writer
 from forum.models import Comment, ModerationEvent, Thread
 from forum.rendering import render_comment_body
@@ -39,8 +40,10 @@ def comment(key: str) -> Comment:
 
 @pytest.fixture
 def ann(db):
-    """A reader with an account whose address an archived commenter used."""
-    return UserFactory(username="ann", display_name="Ann A.", email="ann@example.org")
+    """A reader whose confirmed address an archived commenter used."""
+    return UserFactory(
+        username="ann", display_name="Ann A.", email="ann@example.org", confirmed=True
+    )
 
 
 @pytest.fixture
@@ -196,6 +199,53 @@ def test_other_commenters_keep_their_name_and_get_no_account(ann):
     assert type(ann).objects.count() == users_before
     assert comment("8").author is None
     assert comment("8").author_display_name == "Pat Pending"
+
+
+@pytest.fixture
+def squatter(db):
+    """Someone who signed up with Ann's address before the import. They cannot confirm
+    it: the link goes to Ann's mailbox."""
+    return UserFactory(username="squatter", email="ann@example.org")
+
+
+def test_account_that_did_not_confirm_the_address_gets_no_archived_comment(
+    squatter, client, settings
+):
+    settings.FORUM_SITE_URL = "https://forum.example.org"  # 127.0.0.1 is the archived IP
+
+    run("wordpress-1.2.xml")
+
+    assert comment("1").author is None
+    assert comment("1").author_display_name == "Ann Archive"
+    client.force_login(squatter)
+    download = client.get(reverse("forum:account-data"))
+    assert download.json()["comments"] == []
+    assert "127.0.0.1" not in download.content.decode()
+    assert "ann.example.org" not in download.content.decode()
+
+
+def test_confirmed_account_wins_over_an_older_unconfirmed_one(squatter, ann):
+    run("wordpress-1.2.xml")
+
+    assert comment("1").author == ann
+
+
+def test_confirming_the_address_after_the_import_claims_the_archived_comment(squatter, client):
+    run("wordpress-1.2.xml")
+    token = email_confirmation.confirmation_token(squatter)
+
+    response = client.post(reverse("forum:confirm-email", args=[token]))
+
+    assert "1 comment you wrote under this address" in response.content.decode()
+    assert comment("1").author == squatter
+
+
+def test_staff_account_gets_the_archived_comments_of_its_address_unconfirmed(db):
+    journalist = UserFactory(username="ann", email="ann@example.org", is_staff=True)
+
+    run("wordpress-1.2.xml")
+
+    assert comment("1").author == journalist
 
 
 def test_pingbacks_and_trackbacks_are_skipped_and_counted(imported):
@@ -600,11 +650,27 @@ def test_post_with_a_title_in_another_script_gets_an_ascii_slug(tmp_path):
 
 
 def test_article_writer_is_the_account_with_the_wordpress_authors_email(ann):
-    editor = UserFactory(username="ed", email="EDITOR@example.org")
+    editor = UserFactory(username="ed", email="EDITOR@example.org", confirmed=True)
 
     run("wordpress-1.2.xml")
 
     assert Article.objects.get(slug="harbour-reopens").author == editor
+
+
+def test_article_writer_is_a_staff_account_with_that_address_even_unconfirmed(ann):
+    editor = UserFactory(username="ed", email="editor@example.org", is_staff=True)
+
+    run("wordpress-1.2.xml")
+
+    assert Article.objects.get(slug="harbour-reopens").author == editor
+
+
+def test_article_writer_is_not_a_reader_who_did_not_confirm_that_address(ann):
+    UserFactory(username="ed", email="editor@example.org")
+
+    run("wordpress-1.2.xml")
+
+    assert Article.objects.get(slug="harbour-reopens").author is None
 
 
 def test_article_writer_without_an_account_here_gets_none_made(imported):

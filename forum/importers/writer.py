@@ -5,6 +5,13 @@ kept, no moderation rule runs and no mail is sent. Every stored row carries its 
 ``source_id``, so a second import of the same file, or of a later export that overlaps
 it, skips what is already there and counts it. Each thread touched is recounted once,
 at the end.
+
+A comment (or an article) goes to the account with its author's address only if that
+account has confirmed the address (``User.email_confirmed_at``) or is staff, made by the
+newsroom itself: sign-up checks nothing, so anyone could register a journalist's or a
+reader's address before the import and be handed their words, IP addresses and all.
+Other comments keep the imported name with no account; their author gets them later by
+confirming the address (forum/email_confirmation.py).
 """
 
 from collections import Counter
@@ -12,6 +19,7 @@ from collections.abc import Callable
 
 from django.contrib.auth import get_user_model
 from django.db import connection, models
+from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils.text import slugify
 from django.utils.translation import ngettext
@@ -77,7 +85,8 @@ class Writer:
         return thread.pk
 
     def account_for(self, email: str) -> int | None:
-        """The account with this address, ignoring case; None if there is none."""
+        """The account that may have this address's words, ignoring case (see
+        ``match_emails``); None if there is none."""
         email = email.strip()
         if not email:
             return None
@@ -188,6 +197,7 @@ class Writer:
                     "author_id": None
                     if record.anonymous
                     else users.get(record.author_email.lower()),
+                    "author_anonymous": record.anonymous,
                     "author_name": record.author_name[:80],
                     "author_email": record.author_email[:254],
                     "author_url": record.author_url[:500],
@@ -214,7 +224,8 @@ class Writer:
 
     def match_emails(self, emails) -> None:
         """Look up the accounts of these (lower-cased) addresses not looked up yet,
-        ignoring case: their comments are those accounts'. One query a batch."""
+        ignoring case: their comments are those accounts'. Only accounts that confirmed
+        their address, or staff ones, count. One query a batch."""
         wanted = set(emails) - self.users_by_email.keys()
         if not wanted:
             return
@@ -223,6 +234,7 @@ class Writer:
             get_user_model()
             .objects.annotate(email_lower=Lower("email"))
             .filter(email_lower__in=wanted)
+            .filter(Q(email_confirmed_at__isnull=False) | Q(is_staff=True))
             .order_by("-pk")  # the oldest account wins when two share an address
             .values_list("email_lower", "pk")
         )
