@@ -21,8 +21,10 @@ from django.db import transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
+from django_tasks import task
 
 from .links import absolute
+from .mail import send_or_retry
 from .models import Comment, Thread
 from .notifications import _message
 from .services import after_commit
@@ -64,10 +66,21 @@ def confirmation_url(user) -> str:
 
 
 def send_link(user) -> bool:
-    """Mail ``user`` the link, once the transaction commits; False (and no mail) when a
-    link went to them less than ``RESEND_SECONDS`` ago."""
+    """Have the worker mail ``user`` the link, once the transaction commits; False (and
+    no mail) when a link went to them less than ``RESEND_SECONDS`` ago."""
     if not user.email or not cache.add(f"forum:confirmation-sent:{user.pk}", True, RESEND_SECONDS):
         return False
+    # Only the account goes into the queue, which moderators can read: the worker makes
+    # the link when it sends, as for password resets (forum/mail.py).
+    after_commit(lambda: send_link_task.enqueue(user_id=user.pk))
+    return True
+
+
+@task()
+def send_link_task(user_id: int, attempt: int = 1) -> str:
+    user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
+    if user is None or not user.email:
+        return "Nothing sent: the account is gone, inactive or without an address."
     message = _message(
         user,
         "Confirm your email address",
@@ -75,8 +88,7 @@ def send_link(user) -> bool:
         {"confirm_url": confirmation_url(user), "valid_days": VALID_FOR.days},
         None,
     )
-    after_commit(message.send)
-    return True
+    return send_or_retry(message, send_link_task, attempt, user_id=user_id)
 
 
 def account_for(token: str, *, lock: bool = False):

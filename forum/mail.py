@@ -98,7 +98,7 @@ def _try_again_later(task, error: OSError, attempt: int, **arguments) -> str:
     )
 
 
-def _send(email: EmailMessage, task, attempt: int, **arguments) -> str:
+def send_or_retry(email: EmailMessage, task, attempt: int, **arguments) -> str:
     """Send ``email``; if the server fails, queue ``task`` with ``arguments`` for later."""
     try:
         email.send()
@@ -121,7 +121,7 @@ def send_mail_task(message: dict, attempt: int = 1) -> str:
         headers=message["headers"],
         alternatives=[tuple(alternative) for alternative in message["alternatives"]],
     )
-    return _send(email, send_mail_task, attempt, message=message)
+    return send_or_retry(email, send_mail_task, attempt, message=message)
 
 
 @task()
@@ -145,4 +145,4 @@ def send_password_reset_task(reset: dict, attempt: int = 1) -> str:
     email = EmailMultiAlternatives(subject, body, reset["from_email"], [user.email])
     if reset["html_email_template_name"]:
         email.attach_alternative(render(reset["html_email_template_name"], context), "text/html")
-    return _send(email, send_password_reset_task, attempt, reset=reset)
+    return send_or_retry(email, send_password_reset_task, attempt, reset=reset)

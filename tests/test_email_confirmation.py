@@ -21,7 +21,7 @@ from .factories import ArticleFactory, CommentFactory, UserFactory
 pytestmark = pytest.mark.django_db
 
 MIGRATION_0011 = importlib.import_module(
-    "forum.migrations.0011_email_confirmed_at_author_anonymous"
+    "forum.migrations.0013_email_confirmed_at_author_anonymous"
 )
 
 SIGNUP = reverse("forum:signup")

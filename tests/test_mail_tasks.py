@@ -296,3 +296,29 @@ def test_an_unknown_tasks_backend_stops_the_site_at_start_up():
 
     assert result.returncode != 0
     assert "FORUM_TASKS_BACKEND must be 'database' or 'immediate'" in result.stderr
+
+
+def test_the_confirmation_link_is_made_by_the_worker_not_kept_in_the_queue(
+    client, queued, on_commit, run_worker
+):
+    with on_commit():
+        response = client.post(
+            reverse("forum:signup"),
+            {
+                "username": "nina",
+                "email": "nina@example.org",
+                "password1": "a long enough passphrase",
+                "password2": "a long enough passphrase",
+            },
+        )
+
+    assert response.status_code == 302
+    assert mail.outbox == []
+    queued_task = DBTaskResult.objects.get()
+    assert "nina@example.org" not in str(queued_task.args_kwargs)  # moderators can read it
+
+    run_worker()
+
+    assert mail.outbox[0].to == ["nina@example.org"]
+    link = re.search(r"http://\S+/accounts/confirm/\S+/", mail.outbox[0].body).group()
+    assert client.get(link).status_code == 200

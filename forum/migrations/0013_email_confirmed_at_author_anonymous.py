@@ -14,7 +14,7 @@ def anonymity_of_earlier_disqus_posts_is_unknown(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("forum", "0010_comment_imported_author_fields_kind"),
+        ("forum", "0012_moderators_view_mail_tasks"),
     ]
 
     operations = [
