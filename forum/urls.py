@@ -36,6 +36,7 @@ forum_patterns = (
 )
 
 urlpatterns = [
+    path("favicon.ico", views.favicon, name="favicon"),
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include(forum_patterns)),
