@@ -43,6 +43,8 @@ from .personal_data_admin import PersonalDataAdminMixin
 
 # Comments shown on a comment's page around it, at most: its replies, however deep.
 CONVERSATION_REPLIES = 100
+# The deepest indent the conversation draws (static/css/admin.css has a class for each).
+CONVERSATION_MAX_INDENT = 8
 # How many of a comment's replies the queue shows in each row.
 QUEUE_REPLIES = 3
 # How many of a user's latest comments their page lists.
@@ -803,7 +805,12 @@ class CommentAdmin(admin.ModelAdmin):
             rows.append((reply, depth))
             stack.extend((child, depth + 1) for child in reversed(children.get(reply.pk, [])))
         return [
-            {"comment": each, "depth": depth, "is_current": each.pk == comment.pk}
+            {
+                "comment": each,
+                "depth": depth,
+                "indent": min(depth, CONVERSATION_MAX_INDENT),
+                "is_current": each.pk == comment.pk,
+            }
             for each, depth in rows
         ]
 

@@ -44,6 +44,7 @@ forum_patterns = (
 )
 
 urlpatterns = [
+    path("favicon.ico", views.favicon, name="favicon"),
     path("admin/", admin.site.urls),
     # Django's own view, with the mail queued (before the include, which has the same URL).
     path(

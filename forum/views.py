@@ -5,10 +5,11 @@ from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django.views.generic import CreateView
 
 from articles.models import Article
@@ -244,3 +245,11 @@ class SignUpView(CreateView):
         context = super().get_context_data(**kwargs)
         context["next"] = safe_next_url(self.request, "")
         return context
+
+
+@require_safe
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask for /favicon.ico on pages that name no icon (a feed, an image opened
+    on its own): send them to ours. Not a permanent redirect, as the icon's static address
+    changes with its content."""
+    return redirect(static("img/favicon.svg"))

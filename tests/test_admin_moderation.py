@@ -226,7 +226,8 @@ def test_comment_page_shows_the_conversation_around_the_comment(mod_client, open
         "The comment under review",
         "A reply to it",
     ]
-    assert f'class="conversation-comment current" id="conversation-{comment.pk}"' in html
+    # Highlighted, and indented under the two it answers.
+    assert f'class="conversation-comment depth-2 current" id="conversation-{comment.pk}"' in html
     assert "Elsewhere in the thread" not in html
 
 

@@ -1,6 +1,8 @@
 """How the project starts: settings from the environment, commands a developer runs."""
 
+import contextlib
 import io
+import logging
 import os
 import subprocess
 import sys
@@ -9,6 +11,7 @@ from pathlib import Path
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.utils.log import configure_logging
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -111,3 +114,19 @@ def test_makemoderator_names_an_unknown_user():
 
     with pytest.raises(CommandError, match="No user is called 'nobody'"):
         call_command("makemoderator", "nobody")
+
+
+def test_a_django_warning_is_printed_once(settings):
+    """Django's own console handler prints only while debugging: that is when the
+    warnings came out twice."""
+    settings.DEBUG = True
+    printed = io.StringIO()
+    # The console handlers write to the stderr of the moment they are made.
+    with contextlib.redirect_stderr(printed):
+        configure_logging(settings.LOGGING_CONFIG, settings.LOGGING)
+    try:
+        logging.getLogger("django.request").warning("Not Found: /no-such-page/")
+    finally:
+        configure_logging(settings.LOGGING_CONFIG, settings.LOGGING)
+
+    assert printed.getvalue().count("Not Found: /no-such-page/") == 1
