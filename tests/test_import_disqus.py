@@ -238,6 +238,28 @@ def test_map_naming_an_unknown_slug_is_refused(articles, tmp_path):
     assert "no-such-story" in fails("--map", str(mapping), file=DATA / "disqus.xml")
 
 
+@pytest.mark.parametrize(
+    "header", ["", "link,slug\r\n", " Link , SLUG \r\n"], ids=["no header", "header", "spaced"]
+)
+def test_map_saved_by_excel_with_a_bom_and_crlf_lines_is_read(articles, tmp_path, header):
+    mapping = tmp_path / "map.csv"
+    lines = header + "https://elsewhere.example.net/mapped-page,mapped-story\r\n"
+    mapping.write_bytes(b"\xef\xbb\xbf" + lines.encode())
+
+    run("--map", str(mapping))
+
+    assert post(1011).thread.article == articles["mapped"]
+
+
+def test_map_with_crlf_lines_and_a_header_in_capitals_is_read(articles, tmp_path):
+    mapping = tmp_path / "map.csv"
+    mapping.write_bytes(b"LINK,Slug\r\nhttps://elsewhere.example.net/mapped-page,mapped-story\r\n")
+
+    run("--map", str(mapping))
+
+    assert post(1011).thread.article == articles["mapped"]
+
+
 def test_missing_file_is_refused(articles, tmp_path):
     assert "cannot be read" in fails(file=tmp_path / "nowhere.xml")
 

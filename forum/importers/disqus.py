@@ -40,9 +40,12 @@ class DisqusThread:
 
 
 def read_map(path: str) -> dict[str, str]:
-    """The ``--map`` CSV: one ``link,slug`` a line (a ``link,slug`` header is allowed)."""
+    """The ``--map`` CSV: one ``link,slug`` a line (a ``link,slug`` header is allowed).
+
+    Excel saves a CSV with a byte order mark and CRLF line ends: both are read.
+    """
     try:
-        with open(path, newline="", encoding="utf-8") as source:
+        with open(path, newline="", encoding="utf-8-sig") as source:
             rows = [row for row in csv.reader(source) if row]
     except (OSError, UnicodeDecodeError) as error:
         raise ImportFailed(f"{path}: cannot be read ({error}).") from None
