@@ -83,7 +83,8 @@ def test_without_the_map_that_thread_is_reported_as_matched_to_no_article(ann, a
     out = run()
 
     assert not Comment.objects.filter(source_id=f"{FORUM}:1011").exists()
-    assert "https://elsewhere.example.net/mapped-page" in out
+    assert "2 threads matched to no article" in out
+    assert "Threads matched to no article: https://elsewhere.example.net/mapped-page, " in out
 
 
 def test_replies_keep_their_parent_even_when_it_comes_later_in_the_file(imported):
@@ -133,11 +134,12 @@ def test_post_whose_parent_is_missing_becomes_top_level_and_is_reported(imported
 
 def test_orphan_posts_unmatched_empty_and_deleted_threads_are_reported_and_skipped(imported):
     assert not Comment.objects.filter(source_id__in=[f"{FORUM}:1008", f"{FORUM}:1009"]).exists()
-    assert "1 orphan posts (their thread is not in the file)" in imported
-    assert "Orphan posts: 1008." in imported
-    assert "Threads matched to no article: https://news.example.org/nowhere/." in imported
-    assert "1 empty threads" in imported
-    assert "1 deleted threads" in imported
+    assert "1 orphan post (its thread is not in the file)" in imported
+    assert "Orphan post: 1008." in imported
+    assert "1 thread matched to no article" in imported
+    assert "Thread matched to no article: https://news.example.org/nowhere/." in imported
+    assert "1 empty thread," in imported
+    assert "1 deleted thread," in imported
 
 
 def test_counts_are_printed(imported):

@@ -103,8 +103,8 @@ def test_password_protected_post_is_a_draft_with_a_note_and_never_shown(imported
 def test_attachments_and_menu_items_are_skipped_and_counted(imported):
     assert not Article.objects.filter(title="harbour.jpg").exists()
     assert Article.objects.count() == 8
-    assert "1 attachment (other post types)" in imported
-    assert "1 nav_menu_item (other post types)" in imported
+    assert "1 item of type “attachment”" in imported
+    assert "1 item of type “nav_menu_item”" in imported
 
 
 def test_slugs_are_made_unique_and_fall_back_to_the_title(imported):
@@ -610,6 +610,30 @@ def test_article_writer_without_an_account_here_gets_none_made(imported):
         not type(Article.objects.get(slug="harbour-reopens"))
         .objects.filter(author__isnull=False)
         .exists()
+    )
+
+
+def test_summary_names_one_skipped_thing_in_the_singular(tmp_path):
+    pingback = (
+        "<wp:comment><wp:comment_id>2</wp:comment_id><wp:comment_type>pingback</wp:comment_type>"
+        "<wp:comment_content>Linked.</wp:comment_content>"
+        "<wp:comment_approved>1</wp:comment_approved></wp:comment>"
+    )
+    trashed = (
+        "<item><title>Binned</title><wp:post_id>2</wp:post_id><wp:status>trash</wp:status>"
+        "<wp:post_type>post</wp:post_type></item>"
+        "<item><title>Logo</title><wp:post_id>3</wp:post_id><wp:status>inherit</wp:status>"
+        "<wp:post_type>attachment</wp:post_type></item>"
+    )
+    export = small_export().replace("</wp:comment>", "</wp:comment>" + pingback, 1)
+    export = export.replace("</item>", "</item>" + trashed, 1)
+    out = io.StringIO()
+
+    call_command("import_wxr", str(write(tmp_path, export)), stdout=out)
+
+    assert (
+        "Skipped: 1 item of type “attachment”, 1 pingback or trackback, 1 trash post."
+        in out.getvalue()
     )
 
 

@@ -114,11 +114,11 @@ class Item:
     def store(self, writer: Writer, *, with_pingbacks: bool) -> None:
         post_type = self.fields.get("wp:post_type", "post").strip() or "post"
         if post_type not in IMPORTED_TYPES:
-            writer.skip(f"{post_type} (other post types)")
+            writer.skip(f"item of type “{post_type}”", f"items of type “{post_type}”")
             return
         status = self.fields.get("wp:status", "").strip()
         if status in SKIPPED_STATUSES:
-            writer.skip(f"{status} posts")
+            writer.skip(f"{status} post", f"{status} posts")
             return
         if status != "publish" and status not in DRAFT_STATUSES:
             raise self.bad(f"unknown post status “{status}”")
@@ -184,10 +184,10 @@ class Item:
             kind_name = fields.get("wp:comment_type", "").strip()
             kind = COMMENT_KINDS.get(kind_name)
             if kind is None:
-                writer.skip(f"“{kind_name}” comments")
+                writer.skip(f"“{kind_name}” comment", f"“{kind_name}” comments")
                 continue
             if kind != Comment.Kind.COMMENT and not with_pingbacks:
-                writer.skip("pingbacks and trackbacks")
+                writer.skip("pingback or trackback", "pingbacks and trackbacks")
                 continue
             approved = fields.get("wp:comment_approved", "").strip()
             if approved not in COMMENT_STATUSES:
