@@ -269,7 +269,8 @@ def test_a_reply_with_a_smaller_id_than_its_parent_comes_after_it(article):
 def test_comment_text_is_escaped_whatever_it_holds(article):
     body = "<script>alert('x')</script> ]]> Tom & Jerry <b>bold</b> 🎉 שלום"
     CommentFactory(thread=article.thread, body=body)
-    Article.objects.filter(pk=article.pk).update(title="Fish & chips ]]> <i>now</i>")
+    title = "Fish &amp; chips <i>now</i>"
+    Article.objects.filter(pk=article.pk).update(title=title, standfirst="Queue ]]> lunch")
     text = export_text()
     item = item_of(ET.fromstring(text.encode()), article.slug)
     (comment,) = comments_of(item)
@@ -277,7 +278,7 @@ def test_comment_text_is_escaped_whatever_it_holds(article):
     # WordPress shows the escaped text as the reader typed it, and it reads back as such.
     assert comment["comment_content"] == html.escape(body, quote=False)
     assert html.unescape(comment["comment_content"]) == body
-    assert item.findtext("title") == "Fish & chips ]]> <i>now</i>"
+    assert item.findtext("title") == html.escape(title, quote=False)
     assert "<script>" not in text
     # "]]>" cannot end a CDATA section early: WordPress's own split.
     assert "]]]]><![CDATA[>" in text

@@ -282,7 +282,8 @@ def write_article_head(
 ) -> None:
     """The item's fields and meta, up to its comments."""
     out.open("item", 1)
-    out.cdata("title", article.title, 2)
+    # WordPress keeps a title as HTML: escaped, ours shows there as typed, and comes back.
+    out.cdata("title", html.escape(article.title, quote=False), 2)
     out.text("link", site + article.get_absolute_url(), 2)
     out.text("pubDate", email.utils.format_datetime(article.published_at.astimezone(dt.UTC)), 2)
     out.cdata("dc:creator", article.author.username if article.author else "", 2)

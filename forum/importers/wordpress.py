@@ -24,6 +24,7 @@ from .base import (
     ImportedArticle,
     ImportedComment,
     html_to_paragraphs,
+    html_to_text,
     ip_address,
     shortened,
 )
@@ -105,8 +106,8 @@ class Item:
         self.path = path
         self.post_id = self.fields.get("wp:post_id", "").strip()
         self.key = f"wordpress:{site}:{self.post_id}"
-        title = self.fields.get("title", "").strip()
-        self.label = f"item “{title}” (post {shortened(self.post_id) or '?'})"
+        self.title = html_to_text(self.fields.get("title", ""))
+        self.label = f"item “{self.title}” (post {shortened(self.post_id) or '?'})"
 
     def bad(self, message: str) -> BadItem:
         return BadItem(f"{self.path}: line {self.line}: {self.label}: {message}")
@@ -133,7 +134,7 @@ class Item:
 
     def article(self, status: str) -> ImportedArticle:
         fields = self.fields
-        title = fields.get("title", "").strip()
+        title = self.title
         published_at = self.time(fields.get("wp:post_date_gmt"), fields.get("wp:post_date"))
         notes = [f"Imported from WordPress: post {self.post_id} of {self.path}."]
         if published_at is None:
