@@ -15,6 +15,7 @@ from django.urls import reverse
 from articles.models import Article
 from forum import services
 from forum.exporters import export_wxr
+from forum.importers.base import comment_text
 from forum.models import Comment
 
 from .factories import ArticleFactory, CommentFactory, UserFactory
@@ -269,7 +270,8 @@ def test_a_reply_with_a_smaller_id_than_its_parent_comes_after_it(article):
 def test_comment_text_is_escaped_whatever_it_holds(article):
     body = "<script>alert('x')</script> ]]> Tom & Jerry <b>bold</b> 🎉 שלום"
     CommentFactory(thread=article.thread, body=body)
-    Article.objects.filter(pk=article.pk).update(title="Fish & chips ]]> <i>now</i>")
+    title = "Fish &amp; chips <i>now</i>"
+    Article.objects.filter(pk=article.pk).update(title=title, standfirst="Queue ]]> lunch")
     text = export_text()
     item = item_of(ET.fromstring(text.encode()), article.slug)
     (comment,) = comments_of(item)
@@ -277,7 +279,7 @@ def test_comment_text_is_escaped_whatever_it_holds(article):
     # WordPress shows the escaped text as the reader typed it, and it reads back as such.
     assert comment["comment_content"] == html.escape(body, quote=False)
     assert html.unescape(comment["comment_content"]) == body
-    assert item.findtext("title") == "Fish & chips ]]> <i>now</i>"
+    assert item.findtext("title") == html.escape(title, quote=False)
     assert "<script>" not in text
     # "]]>" cannot end a CDATA section early: WordPress's own split.
     assert "]]]]><![CDATA[>" in text
@@ -589,6 +591,37 @@ def test_closed_thread_comes_back_closed_with_its_message(client, tmp_path, clos
     assert page_after == page_before
     assert stored(slug) == stored_before
     assert "Comments are closed." in page_after and "Archived after a year." in page_after
+
+
+def test_html_comment_keeps_its_link_and_paragraphs_after_a_round_trip(client, tmp_path, article):
+    # As an import of WordPress HTML stores it: its own body_html, with the link.
+    body, body_html = comment_text(
+        '<p>See <a href="https://example.org/report">the report</a>.</p><p>Second one.</p>'
+    )
+    CommentFactory(thread=article.thread, body=body, body_html=body_html)
+    CommentFactory(thread=article.thread, body="Plain, with https://example.org/plain in it.")
+    page_before, stored_before = reader_page(client, article.slug), stored(article.slug)
+
+    export_then_import_into_an_empty_forum(tmp_path)
+
+    page_after = reader_page(client, article.slug)
+    assert page_after == page_before
+    assert stored(article.slug) == stored_before
+    assert (
+        '<p>See <a href="https://example.org/report" rel="nofollow ugc">the report</a>.</p>'
+        "\n\n<p>Second one.</p>"
+    ) in page_after
+    assert 'href="https://example.org/plain"' in page_after
+
+
+def test_title_with_markup_and_entities_comes_back_as_typed(client, tmp_path, article):
+    Article.objects.filter(pk=article.pk).update(title="Tom &amp; Jerry's <i>day</i> & night")
+    page_before = reader_page(client, article.slug)
+
+    export_then_import_into_an_empty_forum(tmp_path)
+
+    assert Article.objects.get().title == "Tom &amp; Jerry's <i>day</i> & night"
+    assert reader_page(client, article.slug) == page_before
 
 
 def test_pingbacks_come_back_as_pingbacks_with_pingbacks_kept(tmp_path, article):

@@ -103,7 +103,8 @@ def test_without_the_map_that_thread_is_reported_as_matched_to_no_article(ann, a
     out = run()
 
     assert not Comment.objects.filter(source_id=f"{FORUM}:1011").exists()
-    assert "https://elsewhere.example.net/mapped-page" in out
+    assert "2 threads matched to no article" in out
+    assert "Threads matched to no article: https://elsewhere.example.net/mapped-page, " in out
 
 
 def test_replies_keep_their_parent_even_when_it_comes_later_in_the_file(imported):
@@ -166,11 +167,12 @@ def test_post_whose_parent_is_missing_becomes_top_level_and_is_reported(imported
 
 def test_orphan_posts_unmatched_empty_and_deleted_threads_are_reported_and_skipped(imported):
     assert not Comment.objects.filter(source_id__in=[f"{FORUM}:1008", f"{FORUM}:1009"]).exists()
-    assert "1 orphan posts (their thread is not in the file)" in imported
-    assert "Orphan posts: 1008." in imported
-    assert "Threads matched to no article: https://news.example.org/nowhere/." in imported
-    assert "1 empty threads" in imported
-    assert "1 deleted threads" in imported
+    assert "1 orphan post (its thread is not in the file)" in imported
+    assert "Orphan post: 1008." in imported
+    assert "1 thread matched to no article" in imported
+    assert "Thread matched to no article: https://news.example.org/nowhere/." in imported
+    assert "1 empty thread," in imported
+    assert "1 deleted thread," in imported
 
 
 def test_counts_are_printed(imported):
@@ -269,6 +271,28 @@ def test_map_naming_an_unknown_slug_is_refused(articles, tmp_path):
     mapping.write_text("https://elsewhere.example.net/mapped-page,no-such-story\n")
 
     assert "no-such-story" in fails("--map", str(mapping), file=DATA / "disqus.xml")
+
+
+@pytest.mark.parametrize(
+    "header", ["", "link,slug\r\n", " Link , SLUG \r\n"], ids=["no header", "header", "spaced"]
+)
+def test_map_saved_by_excel_with_a_bom_and_crlf_lines_is_read(articles, tmp_path, header):
+    mapping = tmp_path / "map.csv"
+    lines = header + "https://elsewhere.example.net/mapped-page,mapped-story\r\n"
+    mapping.write_bytes(b"\xef\xbb\xbf" + lines.encode())
+
+    run("--map", str(mapping))
+
+    assert post(1011).thread.article == articles["mapped"]
+
+
+def test_map_with_crlf_lines_and_a_header_in_capitals_is_read(articles, tmp_path):
+    mapping = tmp_path / "map.csv"
+    mapping.write_bytes(b"LINK,Slug\r\nhttps://elsewhere.example.net/mapped-page,mapped-story\r\n")
+
+    run("--map", str(mapping))
+
+    assert post(1011).thread.article == articles["mapped"]
 
 
 def test_missing_file_is_refused(articles, tmp_path):

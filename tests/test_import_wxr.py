@@ -106,8 +106,8 @@ def test_password_protected_post_is_a_draft_with_a_note_and_never_shown(imported
 def test_attachments_and_menu_items_are_skipped_and_counted(imported):
     assert not Article.objects.filter(title="harbour.jpg").exists()
     assert Article.objects.count() == 8
-    assert "1 attachment (other post types)" in imported
-    assert "1 nav_menu_item (other post types)" in imported
+    assert "1 item of type “attachment”" in imported
+    assert "1 item of type “nav_menu_item”" in imported
 
 
 def test_slugs_are_made_unique_and_fall_back_to_the_title(imported):
@@ -376,6 +376,69 @@ def test_wxr_1_0_is_read_too():
     assert Article.objects.get(source_id="wordpress:http://older.example.com:5").is_published
 
 
+# Text as the newsroom wrote it
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        # WordPress keeps titles as HTML: entities in CDATA, or escaped once more outside it.
+        "<![CDATA[Tom &amp; Jerry&#8217;s &quot;day&quot; <b>out</b>]]>",
+        "Tom &amp;amp; Jerry&amp;#8217;s &amp;quot;day&amp;quot; &lt;b&gt;out&lt;/b&gt;",
+    ],
+)
+def test_entities_and_tags_in_a_title_become_the_text_they_stand_for(tmp_path, client, title):
+    call_command(
+        "import_wxr", str(write(tmp_path, small_export(title=title))), stdout=io.StringIO()
+    )
+
+    assert Article.objects.get().title == 'Tom & Jerry’s "day" out'
+    page = article_page(client, "small")
+    assert "Tom &amp; Jerry’s &quot;day&quot; out</h1>" in page
+    assert "&amp;amp;" not in page and "#8217" not in page
+
+
+def import_comment(tmp_path, content: str) -> Comment:
+    path = write(tmp_path, small_export(content=f"<![CDATA[{content}]]>"))
+    call_command("import_wxr", str(path), stdout=io.StringIO())
+    return Comment.objects.get()
+
+
+def comment_on_page(client) -> str:
+    page = article_page(client, "small")
+    start = page.index('<div class="comment-content">') + len('<div class="comment-content">')
+    return page[start : page.index("</div>", start)]
+
+
+def test_html_comment_paragraphs_show_as_paragraphs_with_their_link(tmp_path, client):
+    stored = import_comment(tmp_path, '<p>one</p>\n<p>two <a href="http://x.example/">x</a></p>')
+
+    assert comment_on_page(client) == (
+        '<p>one</p>\n\n<p>two <a href="http://x.example/" rel="nofollow ugc">x</a></p>'
+    )
+    assert stored.body == "one\n\ntwo x"
+
+
+def test_html_comment_breaks_blank_lines_and_blocks_make_lines_and_paragraphs(tmp_path, client):
+    stored = import_comment(
+        tmp_path, "one<br>two\n\nthree<blockquote>q</blockquote><p></p><p>&nbsp;</p>"
+    )
+
+    assert comment_on_page(client) == "<p>one<br>two</p>\n\n<p>three</p>\n\n<p>q</p>"
+    assert stored.body == "one\ntwo\n\nthree\n\nq"
+
+
+def test_html_comment_loses_emphasis_scripts_handlers_and_unsafe_links(tmp_path, client):
+    stored = import_comment(
+        tmp_path,
+        '<p onclick="evil()"><em>Look</em> <a href="javascript:alert(1)">there</a> &amp; '
+        "<b>here</b></p><script>alert('x')</script>",
+    )
+
+    assert comment_on_page(client) == "<p>Look there &amp; here</p>"
+    assert stored.body == "Look there & here"
+
+
 # Bad files
 
 
@@ -508,16 +571,19 @@ def test_first_bad_file_stops_the_import_but_earlier_files_stay(tmp_path):
     assert list(Article.objects.values_list("slug", flat=True)) == ["tom-jerry-day-out"]
 
 
-def small_export(*, post_id="1", comment_id="1", parent="0", meta="") -> str:
+def small_export(
+    *, post_id="1", comment_id="1", parent="0", meta="", title="Small", content="Hello"
+) -> str:
     return (
         '<rss xmlns:wp="http://wordpress.org/export/1.2/"><channel><link>http://a.example</link>'
         "<wp:wxr_version>1.2</wp:wxr_version>"
-        f"<item><title>Small</title><wp:post_id>{post_id}</wp:post_id>"
+        f"<item><title>{title}</title><wp:post_id>{post_id}</wp:post_id>"
         "<wp:status>publish</wp:status><wp:post_type>post</wp:post_type>"
+        f"<wp:post_name>small</wp:post_name>"
         f"<wp:post_date_gmt>2024-01-01 09:00:00</wp:post_date_gmt>{meta}"
         f"<wp:comment><wp:comment_id>{comment_id}</wp:comment_id>"
         "<wp:comment_date_gmt>2024-01-01 10:00:00</wp:comment_date_gmt>"
-        "<wp:comment_content>Hello</wp:comment_content>"
+        f"<wp:comment_content>{content}</wp:comment_content>"
         f"<wp:comment_approved>1</wp:comment_approved><wp:comment_parent>{parent}</wp:comment_parent>"
         "</wp:comment></item></channel></rss>"
     )
@@ -679,6 +745,30 @@ def test_article_writer_without_an_account_here_gets_none_made(imported):
         not type(Article.objects.get(slug="harbour-reopens"))
         .objects.filter(author__isnull=False)
         .exists()
+    )
+
+
+def test_summary_names_one_skipped_thing_in_the_singular(tmp_path):
+    pingback = (
+        "<wp:comment><wp:comment_id>2</wp:comment_id><wp:comment_type>pingback</wp:comment_type>"
+        "<wp:comment_content>Linked.</wp:comment_content>"
+        "<wp:comment_approved>1</wp:comment_approved></wp:comment>"
+    )
+    trashed = (
+        "<item><title>Binned</title><wp:post_id>2</wp:post_id><wp:status>trash</wp:status>"
+        "<wp:post_type>post</wp:post_type></item>"
+        "<item><title>Logo</title><wp:post_id>3</wp:post_id><wp:status>inherit</wp:status>"
+        "<wp:post_type>attachment</wp:post_type></item>"
+    )
+    export = small_export().replace("</wp:comment>", "</wp:comment>" + pingback, 1)
+    export = export.replace("</item>", "</item>" + trashed, 1)
+    out = io.StringIO()
+
+    call_command("import_wxr", str(write(tmp_path, export)), stdout=out)
+
+    assert (
+        "Skipped: 1 item of type “attachment”, 1 pingback or trackback, 1 trash post."
+        in out.getvalue()
     )
 
 

@@ -39,6 +39,7 @@ from django.utils import timezone
 from articles.models import Article
 
 from ..models import Comment, Thread
+from ..rendering import render_comment_body
 
 SITE_NAME = "News Forum"
 WXR_VERSION = "1.2"
@@ -282,7 +283,8 @@ def write_article_head(
 ) -> None:
     """The item's fields and meta, up to its comments."""
     out.open("item", 1)
-    out.cdata("title", article.title, 2)
+    # WordPress keeps a title as HTML: escaped, ours shows there as typed, and comes back.
+    out.cdata("title", html.escape(article.title, quote=False), 2)
     out.text("link", site + article.get_absolute_url(), 2)
     out.text("pubDate", email.utils.format_datetime(article.published_at.astimezone(dt.UTC)), 2)
     out.cdata("dc:creator", article.author.username if article.author else "", 2)
@@ -331,9 +333,7 @@ def write_comment(out: WxrWriter, comment: Comment, *, zone: dt.tzinfo) -> None:
     out.cdata("wp:comment_author_IP", comment.ip_address or "", 3)
     out.cdata("wp:comment_date", wordpress_time(comment.created_at, zone), 3)
     out.cdata("wp:comment_date_gmt", wordpress_time(comment.created_at, dt.UTC), 3)
-    # The reader's plain text, escaped: WordPress shows the same text, and an importer
-    # unescapes it back.
-    out.cdata("wp:comment_content", html.escape(comment.body, quote=False), 3)
+    out.cdata("wp:comment_content", comment_content(comment), 3)
     deleted = comment.deleted_at is not None
     # WordPress knows no "deleted by its author": such a comment goes to its trash, so
     # that WordPress does not show it, and our own status travels as meta.
@@ -352,6 +352,15 @@ def write_comment(out: WxrWriter, comment: Comment, *, zone: dt.tzinfo) -> None:
     if comment.edited_at is not None:
         write_meta(out, "wp:commentmeta", "_forum_edited_at", utc_iso(comment.edited_at), 3)
     out.close("wp:comment", 2)
+
+
+def comment_content(comment: Comment) -> str:
+    """The comment as WordPress keeps it: its own HTML if it came with some (an import
+    that kept links), else the reader's plain text, escaped. Either way WordPress shows
+    what our page shows, and an importer reads back the same body and body_html."""
+    if comment.body_html != render_comment_body(comment.body):
+        return comment.body_html
+    return html.escape(comment.body, quote=False)
 
 
 def write_meta(out: WxrWriter, element: str, key: str, value: str, indent: int) -> None:

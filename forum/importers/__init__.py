@@ -71,7 +71,9 @@ def import_file(
         progress(writer.handled)
     outcome.summary = writer.summary()
     outcome.comments_read = writer.handled
-    outcome.failed = bool(outcome.failures) and not (writer.statuses or writer.counts)
+    outcome.failed = bool(outcome.failures) and not (
+        writer.statuses or writer.counts or writer.skipped
+    )
     return outcome
 
 

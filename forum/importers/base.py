@@ -8,9 +8,9 @@ import re
 from dataclasses import dataclass, field
 
 import nh3
-from django.utils.html import linebreaks
+from django.utils.safestring import mark_safe
 
-from forum.rendering import render_comment_body, sanitise
+from forum.rendering import ALLOWED_URL_SCHEMES, render_comment_body, sanitise
 
 
 class ImportFailed(Exception):
@@ -67,6 +67,32 @@ BLOCK_TAGS = {
 BLOCK = re.compile(r"</?(?:" + "|".join(sorted(BLOCK_TAGS)) + r")\s*/?>", re.IGNORECASE)
 BREAK = re.compile(r"<br\s*/?>[ \t]*\n?", re.IGNORECASE)
 BLANK_LINES = re.compile(r"\n[ \t]*\n")
+ADDRESSLESS_LINK = re.compile(r"<a>(.*?)</a>", re.DOTALL)
+
+
+def html_to_text(markup: str) -> str:
+    """A one-line HTML field (a title) as plain text: tags go, entities are decoded.
+
+    WordPress keeps titles as HTML, so "&amp;" or "&#8217;" in one is a character, not
+    what the newsroom typed. Tags go first, so that an escaped "&lt;b&gt;" stays text.
+    """
+    return html.unescape(nh3.clean(markup, tags=set(), attributes={}, link_rel=None)).strip()
+
+
+def paragraph_lines(cleaned: str) -> list[list[str]]:
+    """nh3's output as paragraphs, each a list of its lines, still HTML.
+
+    Block tags and blank lines end a paragraph and ``<br>`` ends a line; blank lines
+    and paragraphs are left out.
+    """
+    cleaned = BLOCK.sub("\n\n", BREAK.sub("\n", cleaned)).replace("&nbsp;", " ")
+    paragraphs = []
+    for part in BLANK_LINES.split(cleaned):
+        lines = [line.strip() for line in part.split("\n")]
+        lines = [line for line in lines if line]
+        if lines:
+            paragraphs.append(lines)
+    return paragraphs
 
 
 def html_to_paragraphs(markup: str) -> str:
@@ -81,30 +107,48 @@ def html_to_paragraphs(markup: str) -> str:
     cleaned = nh3.clean(
         markup.replace("\r\n", "\n"), tags=BLOCK_TAGS | {"br"}, attributes={}, link_rel=None
     )
-    cleaned = BREAK.sub("\n", cleaned)
-    cleaned = BLOCK.sub("\n\n", cleaned)
-    text = html.unescape(cleaned).replace("\xa0", " ")
-    paragraphs = []
-    for part in BLANK_LINES.split(text):
-        lines = [line.strip() for line in part.split("\n")]
-        paragraph = "\n".join(line for line in lines if line)
-        if paragraph:
-            paragraphs.append(paragraph)
-    return "\n\n".join(paragraphs)
+    return "\n\n".join(
+        "\n".join(html.unescape(line) for line in lines) for lines in paragraph_lines(cleaned)
+    )
+
+
+def html_comment(markup: str) -> tuple[str, str]:
+    """An HTML comment's (plain body, body_html), made of the same paragraphs and lines.
+
+    Split as ``html_to_paragraphs`` splits an article; each paragraph keeps its links
+    (sanitised) and line breaks, in a ``<p>``, and a line with no text is left out.
+    """
+    cleaned = nh3.clean(
+        markup.replace("\r\n", "\n"),
+        tags=BLOCK_TAGS | {"br", "a"},
+        attributes={"a": {"href"}},
+        url_schemes=ALLOWED_URL_SCHEMES,
+        link_rel=None,
+    )
+    # A link whose address was refused (javascript:, ...) is left as its text.
+    cleaned = ADDRESSLESS_LINK.sub(r"\1", cleaned)
+    texts, paragraphs = [], []
+    for lines in paragraph_lines(cleaned):
+        shown = [(html_to_text(line), line) for line in lines]
+        shown = [(text, line) for text, line in shown if text]
+        if shown:
+            texts.append("\n".join(text for text, _ in shown))
+            # One paragraph at a time, so that a link cut by a block tag is closed here.
+            paragraphs.append(sanitise("<p>" + "<br>".join(line for _, line in shown) + "</p>"))
+    return "\n\n".join(texts), mark_safe("\n\n".join(paragraphs))
 
 
 def comment_text(content: str) -> tuple[str, str]:
-    """A comment's (plain body, sanitised body_html) from the old system's HTML.
+    """A comment's (plain body, sanitised body_html) from the old system's text.
 
     Text without any tag is the reader's own text, escaped: it comes back exactly, and is
-    rendered as a comment written here would be (``render_comment_body``). HTML
-    keeps its paragraphs, breaks and links, sanitised with the same allow-list.
+    rendered as a comment written here would be (``render_comment_body``). HTML keeps
+    its paragraphs, line breaks and links (``html_comment``).
     """
     if not TAG.search(content):
         body = html.unescape(content)
         return body, render_comment_body(body)
-    body = html_to_paragraphs(content)
-    return body, sanitise(linebreaks(content.replace("\r\n", "\n").strip(), autoescape=False))
+    return html_comment(content)
 
 
 def ip_address(text: str) -> str | None:

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.urls import Resolver404, resolve
+from django.utils.translation import ngettext
 
 from articles.models import Article
 from forum.models import Comment, ReasonCode, Thread
@@ -40,9 +41,12 @@ class DisqusThread:
 
 
 def read_map(path: str) -> dict[str, str]:
-    """The ``--map`` CSV: one ``link,slug`` a line (a ``link,slug`` header is allowed)."""
+    """The ``--map`` CSV: one ``link,slug`` a line (a ``link,slug`` header is allowed).
+
+    Excel saves a CSV with a byte order mark and CRLF line ends: both are read.
+    """
     try:
-        with open(path, newline="", encoding="utf-8") as source:
+        with open(path, newline="", encoding="utf-8-sig") as source:
             rows = [row for row in csv.reader(source) if row]
     except (OSError, UnicodeDecodeError) as error:
         raise ImportFailed(f"{path}: cannot be read ({error}).") from None
@@ -162,9 +166,10 @@ class DisqusReader:
             return
         thread.posts += 1
         if thread.thread_id is None:
-            self.writer.skip(
-                "posts of deleted threads" if thread.deleted else "posts of unmatched threads"
-            )
+            if thread.deleted:
+                self.writer.skip("post of a deleted thread", "posts of deleted threads")
+            else:
+                self.writer.skip("post of an unmatched thread", "posts of unmatched threads")
             return
         spam = self.boolean(fields.get("isSpam"), line, what, "isSpam")
         deleted = self.boolean(fields.get("isDeleted"), line, what, "isDeleted")
@@ -232,14 +237,24 @@ class DisqusReader:
         unmatched = []
         for thread in self.threads.values():
             if thread.deleted:
-                writer.skip("deleted threads")
+                writer.skip("deleted thread", "deleted threads")
             elif thread.posts == 0:
-                writer.skip("empty threads")
+                writer.skip("empty thread", "empty threads")
             elif thread.thread_id is None:
                 unmatched.append(thread.link)
         if unmatched:
-            writer.skip("threads matched to no article", len(unmatched))
-            writer.notes.append("Threads matched to no article: " + listing(unmatched))
+            writer.skip(
+                "thread matched to no article", "threads matched to no article", len(unmatched)
+            )
+            label = ngettext(
+                "Thread matched to no article: ", "Threads matched to no article: ", len(unmatched)
+            )
+            writer.notes.append(label + listing(unmatched))
         if self.orphans:
-            writer.skip("orphan posts (their thread is not in the file)", len(self.orphans))
-            writer.notes.append("Orphan posts: " + listing(self.orphans))
+            writer.skip(
+                "orphan post (its thread is not in the file)",
+                "orphan posts (their thread is not in the file)",
+                len(self.orphans),
+            )
+            label = ngettext("Orphan post: ", "Orphan posts: ", len(self.orphans))
+            writer.notes.append(label + listing(self.orphans))

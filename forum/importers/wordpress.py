@@ -24,6 +24,7 @@ from .base import (
     ImportedArticle,
     ImportedComment,
     html_to_paragraphs,
+    html_to_text,
     ip_address,
     shortened,
 )
@@ -105,8 +106,8 @@ class Item:
         self.path = path
         self.post_id = self.fields.get("wp:post_id", "").strip()
         self.key = f"wordpress:{site}:{self.post_id}"
-        title = self.fields.get("title", "").strip()
-        self.label = f"item “{title}” (post {shortened(self.post_id) or '?'})"
+        self.title = html_to_text(self.fields.get("title", ""))
+        self.label = f"item “{self.title}” (post {shortened(self.post_id) or '?'})"
 
     def bad(self, message: str) -> BadItem:
         return BadItem(f"{self.path}: line {self.line}: {self.label}: {message}")
@@ -114,11 +115,11 @@ class Item:
     def store(self, writer: Writer, *, with_pingbacks: bool) -> None:
         post_type = self.fields.get("wp:post_type", "post").strip() or "post"
         if post_type not in IMPORTED_TYPES:
-            writer.skip(f"{post_type} (other post types)")
+            writer.skip(f"item of type “{post_type}”", f"items of type “{post_type}”")
             return
         status = self.fields.get("wp:status", "").strip()
         if status in SKIPPED_STATUSES:
-            writer.skip(f"{status} posts")
+            writer.skip(f"{status} post", f"{status} posts")
             return
         if status != "publish" and status not in DRAFT_STATUSES:
             raise self.bad(f"unknown post status “{status}”")
@@ -133,7 +134,7 @@ class Item:
 
     def article(self, status: str) -> ImportedArticle:
         fields = self.fields
-        title = fields.get("title", "").strip()
+        title = self.title
         published_at = self.time(fields.get("wp:post_date_gmt"), fields.get("wp:post_date"))
         notes = [f"Imported from WordPress: post {self.post_id} of {self.path}."]
         if published_at is None:
@@ -184,10 +185,10 @@ class Item:
             kind_name = fields.get("wp:comment_type", "").strip()
             kind = COMMENT_KINDS.get(kind_name)
             if kind is None:
-                writer.skip(f"“{kind_name}” comments")
+                writer.skip(f"“{kind_name}” comment", f"“{kind_name}” comments")
                 continue
             if kind != Comment.Kind.COMMENT and not with_pingbacks:
-                writer.skip("pingbacks and trackbacks")
+                writer.skip("pingback or trackback", "pingbacks and trackbacks")
                 continue
             approved = fields.get("wp:comment_approved", "").strip()
             if approved not in COMMENT_STATUSES:

@@ -41,6 +41,8 @@ class Writer:
     def __init__(self, *, progress: Callable[[int], None] | None = None):
         self.progress = progress
         self.counts = Counter()
+        self.skipped = Counter()  # by the plural of what was skipped
+        self.skipped_one: dict[str, str] = {}  # its singular
         self.statuses = Counter()  # comments stored, by status
         self.orphans: list[str] = []
         self.notes: list[str] = []  # reported by the source: unmatched threads, ...
@@ -293,12 +295,12 @@ class Writer:
             + f"), {counts['comments already imported']} already imported.",
         ]
         skipped = [
-            f"{number} {what}"
-            for what, number in sorted(counts.items())
-            if what.startswith("skipped ") and number
+            f"{number} {self.skipped_one[what] if number == 1 else what}"
+            for what, number in sorted(self.skipped.items())
+            if number
         ]
         if skipped:
-            lines.append("Skipped: " + ", ".join(s.replace("skipped ", "") for s in skipped) + ".")
+            lines.append("Skipped: " + ", ".join(skipped) + ".")
         if self.orphans:
             lines.append(
                 ngettext(
@@ -314,8 +316,10 @@ class Writer:
             lines.append("Nothing new: everything in the file was imported before or skipped.")
         return lines
 
-    def skip(self, what: str, number: int = 1) -> None:
-        self.counts["skipped " + what] += number
+    def skip(self, one: str, many: str, number: int = 1) -> None:
+        """Count ``number`` things left out, named ``one`` or ``many`` in the summary."""
+        self.skipped[many] += number
+        self.skipped_one[many] = one
 
 
 def fitted(name: str, value: str) -> str:
