@@ -598,8 +598,12 @@ def test_html_comment_keeps_its_link_and_paragraphs_after_a_round_trip(client, t
     body, body_html = comment_text(
         '<p>See <a href="https://example.org/report">the report</a>.</p><p>Second one.</p>'
     )
-    CommentFactory(thread=article.thread, body=body, body_html=body_html)
-    CommentFactory(thread=article.thread, body="Plain, with https://example.org/plain in it.")
+    CommentFactory(thread=article.thread, author__confirmed=True, body=body, body_html=body_html)
+    CommentFactory(
+        thread=article.thread,
+        author__confirmed=True,
+        body="Plain, with https://example.org/plain in it.",
+    )
     page_before, stored_before = reader_page(client, article.slug), stored(article.slug)
 
     export_then_import_into_an_empty_forum(tmp_path)
