@@ -171,8 +171,17 @@ class CommentQuerySet(models.QuerySet):
 
 
 class CommentManager(models.Manager.from_queryset(CommentQuerySet)):
-    def get_by_natural_key(self, source_id):
-        return self.get(source_id=source_id)
+    def get_by_natural_key(self, source_id, pk=None):
+        if source_id:
+            return self.get(source_id=source_id)
+        if pk is None:
+            # A dump made with --natural-primary: its comments lost their ids, and the
+            # replies and reports that point at them cannot be matched up again.
+            raise ValueError(
+                "A comment written on this forum is known only by its id: "
+                "dump without --natural-primary."
+            )
+        return self.get(pk=pk)
 
 
 class ReasonCode(models.TextChoices):
@@ -348,7 +357,13 @@ class Comment(models.Model):
         return reverse("forum:comment-permalink", args=[self.pk])
 
     def natural_key(self):
-        return (self.source_id,)
+        """Imported comments are known by their old system's id (the seed fixture loads
+        twice without duplicates); comments written here, which all share an empty
+        ``source_id``, by their own id, so that a dump with --natural-foreign points
+        replies, reports and audit rows at the right comment."""
+        if self.source_id:
+            return (self.source_id,)
+        return ("", self.pk)
 
     @property
     def author_display_name(self) -> str:
