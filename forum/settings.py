@@ -80,6 +80,9 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "forum.urls"
+# Where the admin is served, e.g. "backstage/": off the usual address, scripts that guess
+# log-ins at /admin/ find nothing. Leading and trailing slashes are optional.
+ADMIN_URL = (os.environ.get("DJANGO_ADMIN_URL", "").strip().strip("/") or "admin") + "/"
 WSGI_APPLICATION = "forum.wsgi.application"
 
 TEMPLATES = [

@@ -1,5 +1,6 @@
 """The project's URLs, and the forum's own under the ``forum`` namespace."""
 
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
 
@@ -36,7 +37,7 @@ forum_patterns = (
 )
 
 urlpatterns = [
-    path("admin/", admin.site.urls),
+    path(settings.ADMIN_URL, admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include(forum_patterns)),
     path("", include("articles.urls")),
