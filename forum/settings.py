@@ -144,6 +144,7 @@ AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("FORUM_LOGIN_LOCKOUT_MI
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one locks out
 AXES_LOCKOUT_CALLABLE = "forum.account_views.locked_out"
 AXES_CLIENT_IP_CALLABLE = "forum.throttling.client_address"
+AXES_USERNAME_CALLABLE = "forum.throttling.attempted_username"
 # A successful log-in does not wipe the failures: it would also wipe those of its address,
 # so an attacker with an account of their own could start counting again at will.
 AXES_RESET_ON_SUCCESS = False

@@ -6,9 +6,12 @@ production, shared by all workers; local memory for ``make run`` and the tests, 
 from one process.
 """
 
+import contextlib
+import ipaddress
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db.models import Sum
 from django.http import HttpRequest
@@ -23,16 +26,28 @@ SIGNUPS_REFUSED = (
 def client_address(request: HttpRequest) -> str:
     """The reader's address: ``REMOTE_ADDR``, or behind ``FORUM_PROXY_COUNT`` proxies the
     entry of ``X-Forwarded-For`` that the outermost one wrote. Entries further left come
-    from the client and could be anything, so they are never read."""
+    from the client and could be anything, so they are never read; nor is an entry that is
+    no address (PostgreSQL would refuse to store it)."""
     address = request.META.get("REMOTE_ADDR", "")
     proxies = settings.FORUM_PROXY_COUNT
     if proxies:
-        forwarded = [
-            part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
-        ]
-        if len(forwarded) >= proxies and forwarded[-proxies]:
-            address = forwarded[-proxies]
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+        if len(forwarded) >= proxies:
+            with contextlib.suppress(ValueError):
+                address = str(ipaddress.ip_address(forwarded[-proxies].strip()))
     return address
+
+
+def attempted_username(request: HttpRequest, credentials: dict | None = None) -> str | None:
+    """The username a log-in tried, as django-axes counts and stores it
+    (``AXES_USERNAME_CALLABLE``). Django's log-in forms do not refuse a name longer than
+    any account's, so it is cut to that length: still counted, and never too long for the
+    database's column."""
+    field = get_user_model().USERNAME_FIELD
+    username = (credentials or request.POST).get(field)
+    if not isinstance(username, str):
+        return username
+    return username[: get_user_model()._meta.get_field(field).max_length]
 
 
 def _signup_key(address: str) -> str:

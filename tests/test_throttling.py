@@ -133,6 +133,27 @@ def test_behind_a_proxy_the_address_it_forwards_is_the_one_counted(client, reade
     assert spoofed.status_code == 429
 
 
+@pytest.mark.parametrize("url", [LOGIN, ADMIN_LOGIN])
+def test_a_username_longer_than_any_account_is_counted_like_any_other(client, url):
+    # Django's log-in forms let it through; PostgreSQL would refuse to store it whole.
+    first = log_in(client, "x" * 300, url=url)
+    fail_to_log_in(client, "x" * 300, 4, url=url)
+
+    assert first.status_code == 200
+    assert "correct username and password" in first.content.decode()
+    assert log_in(client, "x" * 150, url=url).status_code == 429
+
+
+def test_a_forwarded_entry_that_is_no_address_is_not_believed(client, reader, settings):
+    settings.FORUM_PROXY_COUNT = 1
+    proxy = {"address": "10.0.0.1", "HTTP_X_FORWARDED_FOR": "<script>"}
+
+    response = fail_to_log_in(client, "reader", 1, **proxy)
+
+    assert response.status_code == 200
+    assert AccessAttempt.objects.get().ip_address == "10.0.0.1"
+
+
 def test_moderator_sees_the_lockout_in_the_admin_and_lifts_it(client, reader, moderator):
     fail_to_log_in(client, "reader", 5)
     client.force_login(moderator)
