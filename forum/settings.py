@@ -63,7 +63,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "bootstrap",  # Bootstrap's CSS and JS, from the django-bootstrap-static package
-    "axes",  # log-in lockouts; before the forum, whose admin hides the logs we do not keep
+    "axes",  # log-in lockouts (django-axes)
     "forum.apps.ForumConfig",
     "articles.apps.ArticlesConfig",
 ]
