@@ -53,7 +53,6 @@ ARTICLE_SIZES = (100, 1_000, 10_000)
 QUEUE_SMALL = (1_000, 50)
 QUEUE_LARGE = (100_000, 5_000)
 COMMENT_MARKER = '<li id="comment-'
-QUEUE_URL = "/admin/forum/comment/"
 
 
 @dataclass
@@ -256,13 +255,15 @@ def moderator_user():
 
 def measure_queue(bench: Bench, total: int, *, moderator, superuser) -> None:
     from django.test import Client
+    from django.urls import reverse
 
+    queue_url = reverse("admin:forum_comment_changelist")  # wherever DJANGO_ADMIN_URL puts it
     for variant, user in (("moderator", moderator), ("superuser", superuser)):
         client = Client()
         client.force_login(user)
         bench.measure(
-            Measurement("admin_queue", variant, total, QUEUE_URL),
-            lambda _prepared, client=client: client.get(QUEUE_URL),
+            Measurement("admin_queue", variant, total, queue_url),
+            lambda _prepared, client=client: client.get(queue_url),
             _expect_queue,
         )
 

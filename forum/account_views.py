@@ -1,6 +1,6 @@
 """The reader's own account: what it holds, confirming its address (from the link in a
 mail, forum/email_confirmation.py), a download of their data, and erasing it
-(forum/personal_data.py does the work)."""
+(forum/personal_data.py does the work). Also the page of a locked-out log-in."""
 
 import json
 
@@ -28,6 +28,14 @@ def personal_data_response(user) -> HttpResponse:
     )
     response["Cache-Control"] = "no-store, private"
     return response
+
+
+def locked_out(request: HttpRequest, original_response=None, credentials=None) -> HttpResponse:
+    """django-axes' answer to a log-in it refuses (settings.AXES_LOCKOUT_CALLABLE), on the
+    site's log-in page and the admin's alike."""
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    context = {"failure_limit": settings.AXES_FAILURE_LIMIT, "minutes": minutes}
+    return render(request, "registration/locked_out.html", context, status=429)
 
 
 @login_required

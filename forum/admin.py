@@ -1308,3 +1308,12 @@ class ModerationEventAdmin(ReadOnlyAdmin):
             url = reverse("admin:forum_thread_change", args=[event.thread_id])
             return format_html('thread <a href="{}">{}</a>', url, event.thread.article.title)
         return "the site"
+
+
+# django-axes registers its lockouts (access attempts) and two logs. The settings keep no
+# log of successful log-ins (AXES_DISABLE_ACCESS_LOG) nor of every failure, so only the
+# lockouts are shown: moderators unlock a reader by deleting their attempt.
+import axes.admin  # noqa: E402, F401  (registers them first, whatever the order of apps)
+from axes.models import AccessFailureLog, AccessLog  # noqa: E402
+
+admin.site.unregister([AccessLog, AccessFailureLog])

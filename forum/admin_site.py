@@ -11,8 +11,11 @@ class ForumAdminSite(admin.AdminSite):
         from django.db.models import Exists, OuterRef
 
         from .models import Comment, Report
+        from .throttling import locked_out
 
         extra_context = extra_context or {}
+        if request.user.has_perm("axes.view_accessattempt"):
+            extra_context["locked_out"] = locked_out()
         if request.user.has_perm("forum.view_comment"):
             extra_context["pending_comment_count"] = Comment.objects.awaiting_moderation().count()
             # Comments with a report no moderator has looked at, whatever their status:

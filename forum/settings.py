@@ -12,6 +12,7 @@ and then refuses to start without a real secret key.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -65,6 +66,7 @@ INSTALLED_APPS = [
     "bootstrap",  # Bootstrap's CSS and JS, from the django-bootstrap-static package
     "django_tasks",
     "django_tasks_db",  # the queue's table, and its task results in the admin
+    "axes",  # log-in lockouts (django-axes)
     "forum.apps.ForumConfig",
     "articles.apps.ArticlesConfig",
 ]
@@ -82,9 +84,14 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "forum.middleware.VisitorPageCacheMiddleware",
     "forum.middleware.DeferredHtmlMiddleware",
+    # Last, as django-axes asks: it turns a refused log-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "forum.urls"
+# Where the admin is served, e.g. "backstage/": off the usual address, scripts that guess
+# log-ins at /admin/ find nothing. Leading and trailing slashes are optional.
+ADMIN_URL = (os.environ.get("DJANGO_ADMIN_URL", "").strip().strip("/") or "admin") + "/"
 WSGI_APPLICATION = "forum.wsgi.application"
 
 TEMPLATES = [
@@ -126,6 +133,29 @@ AUTH_USER_MODEL = "forum.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "articles:list"
 LOGOUT_REDIRECT_URL = "articles:list"
+
+# django-axes checks every log-in (the site's and the admin's) before Django's own backend
+# does. Tests that use ``client.login()`` must pass ``request=HttpRequest()``, as axes'
+# documentation says; ``force_login`` needs nothing.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# After this many failed log-ins for one username, or from one address, log-ins by that
+# name or from that address are refused for the cool-off time. Failures are stored in the
+# database (axes' default handler), which every worker process shares.
+AXES_FAILURE_LIMIT = int(os.environ.get("FORUM_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("FORUM_LOGIN_LOCKOUT_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one locks out
+AXES_LOCKOUT_CALLABLE = "forum.account_views.locked_out"
+AXES_CLIENT_IP_CALLABLE = "forum.throttling.client_address"
+AXES_USERNAME_CALLABLE = "forum.throttling.attempted_username"
+# A successful log-in does not wipe the failures: it would also wipe those of its address,
+# so an attacker with an account of their own could start counting again at will.
+AXES_RESET_ON_SUCCESS = False
+# Keep only what the lockouts need: no log of every successful log-in (who, from where).
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False  # no banner on every manage.py command; failures are still logged
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -239,6 +269,12 @@ FORUM_MAX_THREAD_DEPTH = 5  # WordPress's default for threaded comments
 # Close threads this many days after publication (WordPress: off, 14 when turned on).
 FORUM_AUTO_CLOSE_DAYS = int(os.environ.get("FORUM_AUTO_CLOSE_DAYS", "0")) or None
 FORUM_FLOOD_SECONDS = 15  # the shortest time between two comments by one reader
+# At most this many sign-ups from one address in an hour, counted in Django's cache (Redis,
+# shared by all workers, when REDIS_URL is set).
+FORUM_SIGNUPS_PER_HOUR = int(os.environ.get("FORUM_SIGNUPS_PER_HOUR", "5"))
+# How many proxies in front of the site add the reader's address to X-Forwarded-For: with
+# 0, REMOTE_ADDR is the reader's. Log-in lockouts and the sign-up limit count by address.
+FORUM_PROXY_COUNT = int(os.environ.get("FORUM_PROXY_COUNT", "0"))
 FORUM_HOLD_LINKS = 2  # hold comments with this many links or more
 FORUM_EDIT_WINDOW_MINUTES = 15  # how long authors may edit their comment
 FORUM_REPORTS_TO_HIDE = 3  # reports from distinct readers that hide a comment for review

@@ -1,5 +1,6 @@
 """The project's URLs, and the forum's own under the ``forum`` namespace."""
 
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
@@ -45,7 +46,7 @@ forum_patterns = (
 
 urlpatterns = [
     path("favicon.ico", views.favicon, name="favicon"),
-    path("admin/", admin.site.urls),
+    path(settings.ADMIN_URL, admin.site.urls),
     # Django's own view, with the mail queued (before the include, which has the same URL).
     path(
         "accounts/password_reset/",

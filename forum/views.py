@@ -14,7 +14,7 @@ from django.views.generic import CreateView
 
 from articles.models import Article
 
-from . import email_confirmation, moderation, notifications, services
+from . import email_confirmation, moderation, notifications, services, throttling
 from .forms import CommentForm, EditCommentForm, ReportForm, SignUpForm
 from .models import Comment, Thread
 from .threads import page_count, page_of
@@ -225,9 +225,18 @@ class SignUpView(CreateView):
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated:
             return redirect(safe_next_url(request, reverse(settings.LOGIN_REDIRECT_URL)))
+        # Said before the form is filled in, when the address has no sign-ups left.
+        if not throttling.signups_allowed(throttling.client_address(request)):
+            return self.refused()
         return super().dispatch(request, *args, **kwargs)
 
+    def refused(self):
+        context = {"message": throttling.SIGNUPS_REFUSED}
+        return render(self.request, "registration/signup_refused.html", context, status=429)
+
     def form_valid(self, form):
+        if not throttling.count_signup(throttling.client_address(self.request)):
+            return self.refused()
         user = form.save()
         email_confirmation.send_link(user)
         login(self.request, user, backend="django.contrib.auth.backends.ModelBackend")

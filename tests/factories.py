@@ -15,6 +15,7 @@ MODERATORS_0004 = importlib.import_module(
     "forum.migrations.0004_moderators_moderate_users_and_words"
 )
 MODERATORS_0012 = importlib.import_module("forum.migrations.0012_moderators_view_mail_tasks")
+MODERATORS_0014 = importlib.import_module("forum.migrations.0014_moderators_see_lockouts")
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -60,7 +61,7 @@ def moderators_group() -> Group:
     for app_config in apps.get_app_configs():
         create_permissions(app_config, verbosity=0)
     group = Group.objects.create(name="Moderators")
-    for module in (MODERATORS_0002, MODERATORS_0004, MODERATORS_0012):
+    for module in (MODERATORS_0002, MODERATORS_0004, MODERATORS_0012, MODERATORS_0014):
         for app_label, codename in module.MODERATOR_PERMISSIONS:
             group.permissions.add(
                 Permission.objects.get(content_type__app_label=app_label, codename=codename)

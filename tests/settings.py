@@ -28,3 +28,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     DATABASES["default"]["TEST"] = {  # noqa: F405
         "NAME": os.path.join(tempfile.gettempdir(), f"newsforum-tests-{os.getpid()}.sqlite3")
     }
+
+# django-axes stays on, since its lockouts are tested: it keeps failed log-ins in the
+# database, which each test rolls back, so no test inherits another's lockout. It needs the
+# request to authenticate: use force_login, or client.login(request=HttpRequest(), ...).

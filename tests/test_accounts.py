@@ -1,7 +1,10 @@
 """Signing up, logging in and out, changing the password; the header that links to them."""
 
+import re
+
 import pytest
 from django.contrib.auth import get_user_model
+from django.core import mail
 from django.urls import reverse
 
 pytestmark = pytest.mark.django_db
@@ -125,8 +128,97 @@ def test_password_change_works(client, reader):
     assert reader.check_password("a new and longer secret")
 
 
+@pytest.mark.parametrize(
+    ("password", "message"),
+    [
+        ("harbour", "This password is too short."),
+        ("password123", "This password is too common."),
+        ("8406219375", "This password is entirely numeric."),
+        ("newreader1", "The password is too similar to the username."),
+    ],
+)
+def test_sign_up_refuses_a_weak_password(client, password, message):
+    response = client.post(SIGNUP, signup_data(password1=password, password2=password))
+
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not get_user_model().objects.filter(username="newreader").exists()
+
+
 def test_password_reset_page_renders(client):
     assert client.get(reverse("password_reset")).status_code == 200
+
+
+NEW_PASSWORD = "a lighthouse in the fog"
+
+
+def ask_for_a_reset_link(client, email="reader@example.org") -> str:
+    """Ask for a new password and return the link the mail carries."""
+    response = client.post(reverse("password_reset"), {"email": email})
+    assert response.url == reverse("password_reset_done")
+    [message] = mail.outbox
+    return re.search(r"http://testserver(/accounts/reset/\S+/)", message.body).group(1)
+
+
+def open_reset_link(client, link):
+    """The page a reset link leads to, and where its form posts: Django moves a valid
+    link's token into the session and sends the browser on to the form."""
+    page = client.get(link, follow=True)
+    return page, page.redirect_chain[-1][0] if page.redirect_chain else link
+
+
+def set_password_with(client, link, password=NEW_PASSWORD):
+    page, form_url = open_reset_link(client, link)
+    response = client.post(form_url, {"new_password1": password, "new_password2": password})
+    return page, response
+
+
+def test_password_reset_by_mail_sets_the_new_password(client, reader):
+    link = ask_for_a_reset_link(client)
+    [message] = mail.outbox
+
+    form_page, response = set_password_with(client, link)
+
+    assert message.to == ["reader@example.org"]
+    assert message.subject == "[News Forum] Choose a new password"
+    assert message.body.startswith("Hello Rita Reader,")
+    assert "your account “reader”" in message.body
+    assert 'name="new_password1"' in form_page.content.decode()
+    assert response.url == reverse("password_reset_complete")
+    assert "Your new password is ready." in client.get(response.url).content.decode()
+    reader.refresh_from_db()
+    assert reader.check_password(NEW_PASSWORD)
+
+
+def test_password_reset_link_cannot_be_used_twice(client, reader):
+    link = ask_for_a_reset_link(client)
+    set_password_with(client, link)
+
+    again, response = set_password_with(client, link, "yet another harbour")
+
+    assert again.status_code == 200
+    assert "This link has expired or was already used." in again.content.decode()
+    assert 'name="new_password1"' not in again.content.decode()
+    assert "This link has expired or was already used." in response.content.decode()
+    reader.refresh_from_db()
+    assert reader.check_password(NEW_PASSWORD)
+
+
+def test_password_reset_for_an_unknown_address_says_the_same_and_sends_nothing(client, reader):
+    response = client.post(reverse("password_reset"), {"email": "nobody@example.org"})
+
+    assert response.url == reverse("password_reset_done")
+    assert mail.outbox == []
+
+
+def test_password_reset_refuses_a_weak_new_password(client, reader):
+    link = ask_for_a_reset_link(client)
+
+    _, response = set_password_with(client, link, "12345")
+
+    assert "This password is too short." in response.content.decode()
+    reader.refresh_from_db()
+    assert reader.check_password(PASSWORD)
 
 
 @pytest.mark.parametrize("url_name", ["articles:list", "login", "forum:signup"])

@@ -78,6 +78,26 @@ def test_redis_url_gives_a_shared_cache_that_keeps_one_client():
     ]
 
 
+@pytest.mark.parametrize("value", ["backstage/", "/backstage", "backstage"])
+def test_admin_url_comes_from_the_environment(value):
+    code = (
+        "from django.test import Client\n"
+        "from django.test.utils import setup_test_environment\n"
+        "from django.urls import reverse\n"
+        "setup_test_environment()\n"
+        "print(reverse('admin:index'), reverse('admin:login'))\n"
+        "print(Client().get('/backstage/').url, Client().get('/admin/').status_code)\n"
+    )
+
+    result = run_manage("shell", "--no-imports", "-c", code, DJANGO_ADMIN_URL=value)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split("\n")[:2] == [
+        "/backstage/ /backstage/login/",
+        "/backstage/login/?next=/backstage/ 404",
+    ]
+
+
 def test_models_and_migrations_agree():
     result = run_manage("makemigrations", "--check", "--dry-run")
 

@@ -1,6 +1,7 @@
 """What people do in the browser tests, and the story they do it on, shared by the tests."""
 
 import pytest
+from django.urls import reverse
 from playwright.sync_api import Page, expect
 
 # Each browser test's marks. Transactional, so that the live server's thread sees the
@@ -30,7 +31,7 @@ def log_in_from_article(page: Page, live_server, *, username: str, display_name:
 
 
 def log_in_to_admin(page: Page, *, username: str, password: str) -> None:
-    page.goto("/admin/")
+    page.goto(reverse("admin:index"))
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)
     page.get_by_role("button", name="Log in").click()
