@@ -191,7 +191,7 @@ class Evidence:
     planned: int
     attempts: list[Attempt]
     stored: list[StoredComment]  # the comments whose body holds one of the run's markers
-    reader_times: dict[str, list[datetime]]  # every stored comment of each reader
+    reader_times: dict[str, list[datetime]]  # each reader's stored comments on the thread
     close_confirmed_at: datetime | None  # when the admin's answer to the close came back
     close_recorded_at: datetime | None  # the thread's status_changed_at, if it is closed
     counts: dict[str, tuple[int, int]]  # name: (kept on the thread, counted from rows)
@@ -313,7 +313,7 @@ def summary_line(problems: list[str], figures: dict) -> str:
         f"{outcomes.get(DUPLICATE, 0):,} x 409; {outcomes.get(SERVER_ERROR, 0)} x 5xx, "
         f"{outcomes.get(UNCLEAR, 0)} unclear, {outcomes.get(NO_ANSWER, 0)} unanswered; "
         f"{close}; {counts}; a reader's closest two comments "
-        + (f"{closest:.1f} s apart" if closest is not None else "none")
+        + (f"{closest:.1f} s apart" if closest is not None else "never two")
         + f" (rule {figures['flood_seconds']} s)"
     )
     if problems:
@@ -650,8 +650,9 @@ def gather(load: Load, size: Size, seconds: float, access_log: Path) -> Evidence
         ).values_list("pk", "body", "author__username", "created_at", "thread_id")
     ]
     reader_times = defaultdict(list)
+    # On the thread under load: the comments that give readers a history are an hour old.
     for username, created_at in Comment.objects.filter(
-        author__username__in=list(load.readers)
+        thread_id=thread_id, author__username__in=list(load.readers)
     ).values_list("author__username", "created_at"):
         reader_times[username].append(created_at)
     thread = Thread.objects.get(pk=thread_id)
