@@ -11,11 +11,12 @@ thread half-way through.
    one published comment an hour old on the seed story, so that the rules publish their
    comments at once (a reader's first comment waits for a moderator, and a reply must
    answer a published comment).
-3. 20 clients post 2,000 comments and replies (replies answer comments that were
-   answered with success), each post by a reader chosen at random, so that a reader
-   tries again well within FORUM_FLOOD_SECONDS, often from both workers at once. When
-   half of them are answered, the moderator, logged in to the admin, closes the thread
-   with the admin's "Close comments" action.
+3. 2,000 comments and replies (replies answer comments that were answered with
+   success), 20 requests in flight, in twos: a reader chosen at random sends two posts
+   at the same moment, as a double click does, so that each worker may take one; a
+   reader tries again well within FORUM_FLOOD_SECONDS. When half of them are answered,
+   the moderator, logged in to the admin, closes the thread with the admin's "Close
+   comments" action.
 4. Then it reads the database and prints one summary line, PASS or FAIL (the exit
    status too): see ``judge``.
 
