@@ -6,13 +6,16 @@
    folder, and bench/imports.py imports it with ``manage.py import_wxr``, on SQLite and on
    PostgreSQL;
 4. bench/load.py: gunicorn and wrk over PostgreSQL and Redis;
-5. bench/report.py: one table, the ratios, PASS or FAIL per target; the exit status is
+5. bench/concurrency.py: readers posting at once through gunicorn while a moderator
+   closes the thread;
+6. bench/report.py: one table, the ratios, PASS or FAIL per target; the exit status is
    non-zero if a target fails or a part did not finish.
 
 Each part runs in its own process with a time limit. Options: ``--quick`` (N up to 1,000,
-a 10,000-comment queue, 3 runs, a 10,000-comment export: to try the bench, not to
-judge), ``--skip-postgres``, ``--skip-load``, ``--skip-import``, ``--only-import``,
-``--runs``.
+a 10,000-comment queue, 3 runs, a 10,000-comment export, the small concurrency test: to
+try the bench, not to judge), ``--skip-postgres``, ``--skip-load``, ``--skip-import``,
+``--only-import``, ``--skip-concurrency``, ``--only-concurrency``, ``--small`` (the
+concurrency test at CI's size), ``--runs``.
 """
 
 import argparse
@@ -79,9 +82,21 @@ def main(argv=None) -> int:
     parser.add_argument(
         "--only-import", action="store_true", help="the import benchmark only, and its verdict"
     )
+    parser.add_argument("--skip-concurrency", action="store_true", help="no concurrency test")
+    parser.add_argument(
+        "--only-concurrency",
+        action="store_true",
+        help="the concurrency test only (bench/concurrency.py), and its verdict",
+    )
+    parser.add_argument("--small", action="store_true", help="the concurrency test at CI's size")
     options = parser.parse_args(argv)
     if options.skip_import and options.only_import:
         parser.error("--skip-import and --only-import exclude each other")
+    if options.skip_concurrency and options.only_concurrency:
+        parser.error("--skip-concurrency and --only-concurrency exclude each other")
+    if options.only_import and options.only_concurrency:
+        parser.error("--only-import and --only-concurrency exclude each other")
+    only = "import" if options.only_import else "concurrency" if options.only_concurrency else ""
 
     env = production_environment()
     postgres_url = env.get("BENCH_DATABASE_URL", DEFAULT_POSTGRES_URL)
@@ -101,7 +116,7 @@ def main(argv=None) -> int:
     sqlite_env = {key: value for key, value in env.items() if key != "DATABASE_URL"}
     exports = tempfile.mkdtemp(prefix="newsforum-bench-wxr-")
     try:
-        if not options.only_import:
+        if not only:
             part("In process, SQLite", [python, "-m", "bench.run", *run_args], sqlite_env)
             if not options.skip_postgres:
                 part(
@@ -109,7 +124,7 @@ def main(argv=None) -> int:
                     [python, "-m", "bench.run", "--database", postgres_url, *run_args],
                     env,
                 )
-        if not options.skip_import:
+        if not options.skip_import and only in {"", "import"}:
             export = os.path.join(exports, "export.xml")
             if part(
                 "Import: a WordPress export", [python, "-m", "bench.wxr", export, *export_args], env
@@ -123,17 +138,24 @@ def main(argv=None) -> int:
                         env,
                         IMPORT_PART_TIMEOUT,
                     )
-        if not options.skip_load and not options.only_import:
+        if not options.skip_load and not only:
             part(
                 "Hot article: gunicorn + wrk",
                 [python, "-m", "bench.load", "--database", postgres_url],
+                env,
+            )
+        if not options.skip_concurrency and only in {"", "concurrency"}:
+            small = ["--small"] if options.small or options.quick else []
+            part(
+                "Concurrency: readers post while the thread is closed",
+                [python, "-m", "bench.concurrency", "--database", postgres_url, *small],
                 env,
             )
     finally:
         shutil.rmtree(static, ignore_errors=True)
         shutil.rmtree(exports, ignore_errors=True)
     print(f"\n## Results ({time.perf_counter() - started:.0f} s in all)\n", flush=True)
-    report = [python, "-m", "bench.report"] + (["--only-import"] if options.only_import else [])
+    report = [python, "-m", "bench.report"] + ([f"--only-{only}"] if only else [])
     return subprocess.run(report, cwd=BASE_DIR, check=False).returncode
 
 

@@ -89,11 +89,12 @@ class Server:
     (make, bench/__main__.py's time limit) stops gunicorn too, even if this process is
     killed before it can clean up; workers leave when their master is gone."""
 
-    def __init__(self, env: dict, log: Path):
+    def __init__(self, env: dict, log: Path, options: tuple[str, ...] = ()):
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.env = env
         self.log = log
+        self.options = options  # more gunicorn options, e.g. an access log
         self.process = None
 
     def __enter__(self):
@@ -117,6 +118,7 @@ class Server:
                 "5",
                 "--log-level",
                 "warning",
+                *self.options,
             ],
             env=self.env,
             stdout=log_file,

@@ -1,9 +1,9 @@
 """The benchmark's verdict: one table of what was measured, then each target with its
 number or ratio and PASS or FAIL. Reads the JSON that bench/run.py (one file per database),
-bench/load.py and bench/imports.py (one file per database) wrote. Exits non-zero if a
-target fails or a result is missing.
+bench/load.py, bench/imports.py (one file per database) and bench/concurrency.py wrote.
+Exits non-zero if a target fails or a result is missing.
 
-    .venv/bin/python -m bench.report [bench/results] [--only-import]
+    .venv/bin/python -m bench.report [bench/results] [--only-import | --only-concurrency]
 """
 
 import argparse
@@ -345,6 +345,25 @@ def load_lines(load: dict | None) -> tuple[list[str], list[Verdict]]:
     return lines, verdicts
 
 
+def concurrency_report(folder: Path) -> tuple[list[str], list[str], bool]:
+    """bench/concurrency.py's summary line, and its target."""
+    path = folder / "concurrency.json"
+    results = json.loads(path.read_text()) if path.exists() else None
+    if results is None:
+        passed, summary, text = False, "(no results from bench/concurrency.py)", "not run"
+    else:
+        passed, summary = results["passed"], results["summary"]
+        # A run that could not start has no problems listed, only its summary.
+        text = "; ".join(results.get("problems", [summary])) or "all hold"
+    out = ["Readers posting while the thread is closed (bench/concurrency.py)", summary]
+    target = Verdict(
+        "concurrency: posts stored once or clearly refused, none after the close, counts, flood",
+        {"concurrency": (passed, text)},
+    )
+    target_lines, passed = verdict_lines([target], ["concurrency"])
+    return out, target_lines, passed
+
+
 def import_lines(imports: dict) -> list[str]:
     if not imports:
         return ["(no results from bench/imports.py)"]
@@ -458,14 +477,18 @@ def verdict_lines(verdicts: list[Verdict], columns: list[str]) -> tuple[list[str
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.report", description=__doc__)
     parser.add_argument("folder", type=Path, nargs="?", default=RESULTS_DIR)
-    parser.add_argument(
-        "--only-import", action="store_true", help="judge the import benchmark only"
+    only = parser.add_mutually_exclusive_group()
+    only.add_argument("--only-import", action="store_true", help="judge the import benchmark only")
+    only.add_argument(
+        "--only-concurrency", action="store_true", help="judge the concurrency test only"
     )
     options = parser.parse_args(argv)
     folder = options.folder
     imports = load_imports(folder)
     if options.only_import:
         return _print_verdict(*_import_report(imports))
+    if options.only_concurrency:
+        return _print_verdict(*concurrency_report(folder))
     runs, load_results = load(folder)
     out = []
     passed = True
@@ -497,6 +520,9 @@ def main(argv=None) -> int:
     import_out, import_target_lines, import_passed = _import_report(imports)
     out.extend(import_out)
     out.append("")
+    concurrency_out, concurrency_target_lines, concurrency_passed = concurrency_report(folder)
+    out.extend(concurrency_out)
+    out.append("")
     out.append("Targets")
     verdicts = in_process_verdicts(runs) if runs else []
     target_lines, in_process_passed = (
@@ -506,7 +532,8 @@ def main(argv=None) -> int:
     load_target_lines, load_passed = verdict_lines(load_verdicts, ["load"])
     out.extend(load_target_lines)
     out.extend(import_target_lines)
-    passed = passed and in_process_passed and load_passed and import_passed
+    out.extend(concurrency_target_lines)
+    passed = passed and in_process_passed and load_passed and import_passed and concurrency_passed
 
     growth = statement_growth(runs)
     if growth:
