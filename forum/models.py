@@ -249,6 +249,12 @@ class Comment(models.Model):
     # a comment hidden for a while comes back.
     first_published_at = models.DateTimeField(null=True, blank=True, editable=False)
     moderated_at = models.DateTimeField(null=True, blank=True)
+    # What the comment was before a moderator marked it spam or removed it, so that
+    # restoring it puts it back there (as WordPress keeps _wp_trash_meta_status): a
+    # comment that was never approved goes back to the queue, not onto the page.
+    status_before_removal = models.CharField(
+        max_length=10, choices=Status.choices, blank=True, editable=False
+    )
     moderated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
