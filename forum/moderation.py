@@ -53,6 +53,7 @@ PARENT_UNAVAILABLE = (
 FLOOD = "You are posting comments too quickly. Slow down."
 DUPLICATE = "Duplicate comment detected; it looks as though you’ve already said that!"
 BANNED = "You have been banned from commenting."
+NOTHING_TO_FOLLOW = "Comments are closed here, so there are no new replies to follow."
 
 
 class Outcome(IntEnum):

@@ -232,7 +232,10 @@ def report_comment(comment: Comment, *, reporter, reason: str, details: str = ""
 
 
 def follow_thread(thread: Thread, *, user) -> None:
-    """Mail ``user`` when a reply is published in ``thread``."""
+    """Mail ``user`` when a reply is published in ``thread``; not in a closed thread,
+    where none will be."""
+    if not thread.is_open:
+        raise NotAllowed(moderation.NOTHING_TO_FOLLOW)
     Subscription.objects.get_or_create(user=user, thread=thread)
 
 
