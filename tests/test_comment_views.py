@@ -285,7 +285,21 @@ def test_author_ip_is_recorded(client, reader, open_thread):
     assert Comment.objects.get(body="Hi").ip_address == "127.0.0.9"
 
 
-@pytest.mark.parametrize("body", ["", "   \n  "])
+# Bodies nobody would see on the page.
+INVISIBLE_BODIES = {
+    "no-break spaces": "\u00a0\u00a0",
+    "zero-width space": "\u200b",
+    "line and paragraph separators": "\u2028\u2029",
+    "byte order mark": "\ufeff",
+    "ideographic space and joiners": "\u3000\u200d\u2060\u200e",
+    "mixed with spaces and line breaks": " \u200b\r\n\u00a0\t\u200b ",
+    "hangul filler": "\u3164",
+}
+
+
+@pytest.mark.parametrize(
+    "body", ["", "   \n  ", *INVISIBLE_BODIES.values()], ids=["empty", "spaces", *INVISIBLE_BODIES]
+)
 def test_empty_comment_is_refused_with_a_message(client, reader, open_thread, body):
     client.force_login(reader)
 
@@ -294,6 +308,27 @@ def test_empty_comment_is_refused_with_a_message(client, reader, open_thread, bo
     assert response.status_code == 400
     assert "Please write a comment before posting." in response.content.decode()
     assert not Comment.objects.exists()
+
+
+@pytest.mark.parametrize("body", INVISIBLE_BODIES.values(), ids=INVISIBLE_BODIES)
+def test_invisible_reply_is_refused_with_a_message(client, trusted_reader, published_comment, body):
+    client.force_login(trusted_reader)
+
+    response = client.post(
+        post_url(published_comment.thread), {"body": body, "parent": published_comment.pk}
+    )
+
+    assert response.status_code == 400
+    assert "Please write a comment before posting." in response.content.decode()
+    assert not published_comment.replies.exists()
+
+
+def test_visible_text_between_invisible_characters_is_accepted(client, trusted_reader, open_thread):
+    client.force_login(trusted_reader)
+
+    client.post(post_url(open_thread), {"body": "\u200bYes\u00a0indeed\u200b"})
+
+    assert Comment.objects.filter(author=trusted_reader, body__contains="Yes").exists()
 
 
 def test_comment_over_5000_characters_is_refused_and_kept_in_the_form(client, reader, open_thread):

@@ -197,12 +197,13 @@ def test_editing_a_held_comment_keeps_it_held(pending_comment):
     assert pending_comment.status == Comment.Status.PENDING
 
 
-def test_empty_edit_is_refused_and_keeps_the_text(client, published_comment):
+@pytest.mark.parametrize("body", [" ", "\u00a0\u200b\u2028\ufeff"], ids=["space", "invisible"])
+def test_empty_edit_is_refused_and_keeps_the_text(client, published_comment, body):
     published_comment.created_at = timezone.now()
     published_comment.save()
     client.force_login(published_comment.author)
 
-    response = client.post(url("edit-comment", published_comment), {"body": " "})
+    response = client.post(url("edit-comment", published_comment), {"body": body})
 
     assert response.status_code == 400
     assert "Please write a comment before posting." in response.content.decode()
