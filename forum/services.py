@@ -7,6 +7,9 @@ whichever way a change comes in. Each moderation step writes the audit log
 server that fails is logged without undoing what was saved.
 """
 
+from collections import defaultdict
+
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, OuterRef, Subquery
@@ -24,6 +27,7 @@ from .models import (
     Subscription,
     Thread,
 )
+from .threads import parents_within_limit
 
 
 class InvalidTransition(Exception):
@@ -80,6 +84,32 @@ def refresh_thread(thread_id: int, *, locked: bool = False) -> None:
     )
 
 
+def attach_deep_replies_at_the_limit(thread_ids) -> int:
+    """Store every reply nested deeper than ``FORUM_MAX_THREAD_DEPTH`` in these threads
+    beside the comment at the limit, where posting would have put it (an import from a
+    site that nests deeper). Returns how many moved; the caller recounts the threads."""
+    thread_ids = sorted(thread_ids)
+    parents = {}
+    for start in range(0, len(thread_ids), 500):
+        parents.update(
+            Comment.objects.filter(thread_id__in=thread_ids[start : start + 500]).values_list(
+                "pk", "parent_id"
+            )
+        )
+    moved = parents_within_limit(parents, settings.FORUM_MAX_THREAD_DEPTH)
+    by_new_parent = defaultdict(list)
+    for pk, new_parent in moved.items():
+        by_new_parent[new_parent].append(pk)
+    for new_parent, pks in by_new_parent.items():
+        # At the top level (a limit of 1) a comment is its own thread's root.
+        root = {} if new_parent is not None else {"root": None}
+        for start in range(0, len(pks), 500):
+            Comment.objects.filter(pk__in=pks[start : start + 500]).update(
+                parent=new_parent, **root
+            )
+    return len(moved)
+
+
 # Readers
 
 
@@ -105,6 +135,7 @@ def post_comment(
     submission = moderation.Submission(author=author, thread=thread, body=body, parent=parent)
     verdict = moderation.review(submission)
     verdict.raise_if_refused()
+    parent = submission.stored_parent
     comment = Comment.objects.create(
         thread=thread,
         parent=parent,
