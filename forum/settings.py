@@ -75,6 +75,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "forum.middleware.CommentPageRedirectMiddleware",
     "forum.middleware.VisitorPageCacheMiddleware",
     "forum.middleware.DeferredHtmlMiddleware",
 ]
