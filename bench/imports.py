@@ -12,8 +12,9 @@ database per invocation.
    resident set, from ``getrusage`` in a small helper process that starts it and
    nothing else).
 4. What it stored, against what the file holds: articles by status, comments by status,
-   no pingbacks (skipped by default), closed threads, as many top-level comments (the
-   replies kept their parents, however deep), every thread's counts recounted.
+   no pingbacks (skipped by default), closed threads, as many top-level comments (no
+   reply lost its parent), none stored deeper than the cap (replies past it stored at
+   it), every thread's counts recounted.
 5. The same file again: the time it takes, and that it adds nothing.
 
 Writes its results as JSON (``--out``, default bench/results/import-DATABASE.json) for
@@ -168,7 +169,7 @@ def stored_counts() -> dict:
         "pingbacks": Comment.objects.exclude(kind=Comment.Kind.COMMENT).count(),
         "closed_threads": Thread.objects.filter(status=Thread.Status.CLOSED).count(),
         "top_level": sum(parent is None for parent in parent_of.values()),
-        # Replies keep their parent however deep; the page shows them at the cap.
+        # Replies past the cap are stored at it, as the page shows them.
         "max_depth": max((depth(comment_id) for comment_id in parent_of), default=0),
         "depth_cap": settings.FORUM_MAX_THREAD_DEPTH,
         "threads": Thread.objects.count(),
@@ -198,6 +199,9 @@ def problems_with(stored: dict, summary) -> list[str]:
             f"{stored['top_level']} top-level comments, the file has {summary.top_level}: "
             "replies lost their parents"
         )
+    cap = stored.get("depth_cap")
+    if cap and stored.get("max_depth", 0) > cap:
+        problems.append(f"replies stored {stored['max_depth']} deep, past the cap of {cap}")
     if stored["threads_not_recounted"]:
         problems.append(f"{stored['threads_not_recounted']} threads with stale counts")
     return problems

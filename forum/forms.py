@@ -1,3 +1,5 @@
+import unicodedata
+
 from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -7,9 +9,31 @@ from . import mail
 from .models import Comment, Report
 from .moderation import PARENT_UNAVAILABLE
 
+# What a reader cannot see on the page: spaces and separators of every kind (no-break,
+# ideographic, line and paragraph separators), format characters (zero-width space and
+# joiners, the byte order mark, direction marks) and control characters; and the blank
+# letters that pass for text (the Hangul fillers, the blank braille pattern).
+INVISIBLE_CATEGORIES = {"Zs", "Zl", "Zp", "Cf", "Cc"}
+BLANK_LETTERS = set("\u115f\u1160\u3164\uffa0\u2800")
+
+
+def is_invisible(text: str) -> bool:
+    return all(
+        unicodedata.category(char) in INVISIBLE_CATEGORIES or char in BLANK_LETTERS for char in text
+    )
+
+
+class CommentBodyField(forms.CharField):
+    """A comment's text. One made only of characters nobody sees counts as empty, and
+    gets the same message as an empty one."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return "" if is_invisible(value) else value
+
 
 class CommentForm(forms.Form):
-    body = forms.CharField(
+    body = CommentBodyField(
         label="Comment",
         max_length=settings.FORUM_COMMENT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 6}),

@@ -1,4 +1,7 @@
-"""Two things done to article pages on their way out.
+"""Three things done to article pages.
+
+A comment page past the last one (CommentPageRedirectMiddleware) is redirected to the last,
+as WordPress does, so that ``?cpage=99`` is not a page of its own.
 
 A whole-page cache for visitors who are not signed in (VisitorPageCacheMiddleware): a
 story that goes viral is read by thousands a second, nearly all of them not signed in,
@@ -22,13 +25,14 @@ from collections import OrderedDict
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseRedirect
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
 from articles.models import Article
 
-from .models import SiteSettings, Thread
+from .models import Comment, SiteSettings, Thread
+from .threads import ALL, page_count, parse_page
 
 logger = logging.getLogger(__name__)
 
@@ -71,6 +75,51 @@ class RecentPages:
 
 
 recent_pages = RecentPages(size=32)
+
+
+class CommentPageRedirectMiddleware:
+    """``?cpage=N`` past the thread's last page answers 302 to the last page (the rest of
+    the query kept). What is not a page number at all shows page 1, and ``cpage=all``
+    every comment, as before. Asks the database only for a number above 1."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if (
+            request.method not in ("GET", "HEAD")
+            or request.resolver_match is None
+            or request.resolver_match.view_name != ARTICLE_PAGE
+        ):
+            return None
+        number = parse_page(request.GET.get("cpage"))
+        if number == ALL or number == 1:
+            return None
+        thread = (
+            Thread.objects.filter(
+                article__slug=view_kwargs.get("slug"), article__in=Article.objects.published()
+            )
+            .values("pk", "root_count")
+            .first()
+        )
+        if thread is None:
+            return None  # not found, or no thread: the view answers
+        last = page_count(thread["root_count"])
+        if number > last and request.user.is_authenticated:
+            # A reader's own waiting comments make pages that visitors do not have.
+            roots = Comment.objects.visible_to(request.user).filter(thread=thread["pk"])
+            last = page_count(roots.page_roots().count())
+        if number <= last:
+            return None
+        query = request.GET.copy()
+        if last > 1:
+            query["cpage"] = str(last)
+        else:
+            del query["cpage"]
+        return HttpResponseRedirect(request.path + (f"?{query.urlencode()}" if query else ""))
 
 
 class VisitorPageCacheMiddleware:

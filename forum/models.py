@@ -216,22 +216,28 @@ class Comment(models.Model):
         TRACKBACK = "trackback", "Trackback"
 
     thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="comments")
+    # Replies are other readers' words: deleting a comment never takes them with it.
+    # A comment with replies goes only with its whole thread (its article deleted).
     parent = models.ForeignKey(
-        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="replies"
+        "self", on_delete=models.RESTRICT, null=True, blank=True, related_name="replies"
     )
     # The top-level comment this one answers, however deep: a page of threads is its
     # top-level comments plus everything with those as root, in one query.
     root = models.ForeignKey(
         "self",
-        on_delete=models.CASCADE,
+        on_delete=models.RESTRICT,
         null=True,
         blank=True,
         related_name="descendants",
         db_index=False,  # the comment_root_replies index covers it
     )
+    # An account with comments is deleted only by erasing it (forum/personal_data.py),
+    # which signs them "[deleted user]" and forgets what was known of the author; a
+    # plain delete (the shell, a script) is refused rather than leave them "Anonymous"
+    # with their IP addresses.
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="comments",
@@ -267,6 +273,12 @@ class Comment(models.Model):
     # a comment hidden for a while comes back.
     first_published_at = models.DateTimeField(null=True, blank=True, editable=False)
     moderated_at = models.DateTimeField(null=True, blank=True)
+    # What the comment was before a moderator marked it spam or removed it, so that
+    # restoring it puts it back there (as WordPress keeps _wp_trash_meta_status): a
+    # comment that was never approved goes back to the queue, not onto the page.
+    status_before_removal = models.CharField(
+        max_length=10, choices=Status.choices, blank=True, editable=False
+    )
     moderated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

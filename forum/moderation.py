@@ -12,7 +12,8 @@ Refused (nothing is stored, the reader sees the message):
 2. The author is banned, or suspended until a time.
 3. Flood: the author posted less than FORUM_FLOOD_SECONDS ago (HTTP 429).
 4. Duplicate: the author already said the same thing in the same place (HTTP 409).
-5. A reply must answer a published comment of the same thread.
+5. A reply must answer a published comment of the same thread. A reply to a comment at
+   the depth limit (FORUM_MAX_THREAD_DEPTH) is stored beside it, at the limit.
 
 Moderators and superusers skip the rest: their comments are published at once.
 
@@ -37,6 +38,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import IntEnum
+from functools import cached_property
 
 from django.conf import settings
 from django.utils import timezone
@@ -44,6 +46,7 @@ from django.utils.formats import date_format
 
 from .models import Comment, ModerationWord, ReasonCode, SiteSettings, Thread
 from .rendering import render_comment_body
+from .threads import reply_parent
 
 COMMENTS_CLOSED = "Comments are closed."
 PARENT_UNAVAILABLE = (
@@ -53,6 +56,7 @@ PARENT_UNAVAILABLE = (
 FLOOD = "You are posting comments too quickly. Slow down."
 DUPLICATE = "Duplicate comment detected; it looks as though you’ve already said that!"
 BANNED = "You have been banned from commenting."
+NOTHING_TO_FOLLOW = "Comments are closed here, so there are no new replies to follow."
 
 
 class Outcome(IntEnum):
@@ -140,6 +144,12 @@ class Submission:
         # services store it.
         self.body_html = render_comment_body(self.body)
 
+    @cached_property
+    def stored_parent(self) -> Comment | None:
+        """The comment a reply is stored under: ``parent``, or beside it when it is at
+        the depth limit (``threads.reply_parent``)."""
+        return self.parent if self.editing else reply_parent(self.parent)
+
 
 def is_moderator(user) -> bool:
     """Moderators are staff with the permission to moderate (the "Moderators" group),
@@ -218,7 +228,7 @@ def check_flood(s: Submission) -> Finding | None:
 
 def check_duplicate(s: Submission) -> Finding | None:
     earlier = (
-        Comment.objects.filter(author=s.author, thread=s.thread, parent=s.parent)
+        Comment.objects.filter(author=s.author, thread=s.thread, parent=s.stored_parent)
         .exclude(status=Comment.Status.REMOVED)
         .filter(deleted_at__isnull=True)
     )

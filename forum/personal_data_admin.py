@@ -88,6 +88,13 @@ class PersonalDataAdminMixin:
         allowed = super().has_delete_permission(request, obj)
         return allowed and (obj is None or self.may_erase(request, obj))
 
+    def get_deleted_objects(self, objs, request):
+        """What the confirmation page lists. The comments that stop a plain delete of
+        the account (``Comment.author`` protects it) are no obstacle here, and nobody
+        needs the right to delete them: erasing keeps them, signed "[deleted user]"."""
+        deleted, counts, perms_needed, _protected = super().get_deleted_objects(objs, request)
+        return deleted, counts, perms_needed - {Comment._meta.verbose_name}, []
+
     def delete_model(self, request, obj):
         erase_user(obj, by=request.user)
 

@@ -7,6 +7,9 @@ whichever way a change comes in. Each moderation step writes the audit log
 server that fails is logged without undoing what was saved.
 """
 
+from collections import defaultdict
+
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, OuterRef, Subquery
@@ -24,6 +27,7 @@ from .models import (
     Subscription,
     Thread,
 )
+from .threads import parents_within_limit
 
 
 class InvalidTransition(Exception):
@@ -80,6 +84,32 @@ def refresh_thread(thread_id: int, *, locked: bool = False) -> None:
     )
 
 
+def attach_deep_replies_at_the_limit(thread_ids) -> int:
+    """Store every reply nested deeper than ``FORUM_MAX_THREAD_DEPTH`` in these threads
+    beside the comment at the limit, where posting would have put it (an import from a
+    site that nests deeper). Returns how many moved; the caller recounts the threads."""
+    thread_ids = sorted(thread_ids)
+    parents = {}
+    for start in range(0, len(thread_ids), 500):
+        parents.update(
+            Comment.objects.filter(thread_id__in=thread_ids[start : start + 500]).values_list(
+                "pk", "parent_id"
+            )
+        )
+    moved = parents_within_limit(parents, settings.FORUM_MAX_THREAD_DEPTH)
+    by_new_parent = defaultdict(list)
+    for pk, new_parent in moved.items():
+        by_new_parent[new_parent].append(pk)
+    for new_parent, pks in by_new_parent.items():
+        # At the top level (a limit of 1) a comment is its own thread's root.
+        root = {} if new_parent is not None else {"root": None}
+        for start in range(0, len(pks), 500):
+            Comment.objects.filter(pk__in=pks[start : start + 500]).update(
+                parent=new_parent, **root
+            )
+    return len(moved)
+
+
 # Readers
 
 
@@ -105,6 +135,7 @@ def post_comment(
     submission = moderation.Submission(author=author, thread=thread, body=body, parent=parent)
     verdict = moderation.review(submission)
     verdict.raise_if_refused()
+    parent = submission.stored_parent
     comment = Comment.objects.create(
         thread=thread,
         parent=parent,
@@ -232,7 +263,10 @@ def report_comment(comment: Comment, *, reporter, reason: str, details: str = ""
 
 
 def follow_thread(thread: Thread, *, user) -> None:
-    """Mail ``user`` when a reply is published in ``thread``."""
+    """Mail ``user`` when a reply is published in ``thread``; not in a closed thread,
+    where none will be."""
+    if not thread.is_open:
+        raise NotAllowed(moderation.NOTHING_TO_FOLLOW)
     Subscription.objects.get_or_create(user=user, thread=thread)
 
 
@@ -241,6 +275,16 @@ def unfollow_thread(thread: Thread, *, user) -> None:
 
 
 # Moderators: comments
+
+
+TAKEN_DOWN = {Comment.Status.SPAM, Comment.Status.REMOVED}
+# What a restored comment says of itself, by where it went back to.
+RESTORED_REASONS = {
+    Comment.Status.PUBLISHED: ("", ""),
+    Comment.Status.PENDING: ("", "restored by a moderator; waits for approval"),
+    Comment.Status.SPAM: (ReasonCode.SPAM, "marked as spam by a moderator"),
+    Comment.Status.REMOVED: (ReasonCode.OTHER, "removed by a moderator"),
+}
 
 
 def _move(
@@ -252,6 +296,7 @@ def _move(
     to: str,
     reason_code: str = "",
     reason: str = "",
+    taking_down: bool = False,
 ) -> Comment:
     # Read the comment afresh under a lock: two moderators deciding at once act one after
     # the other, and the second finds the comment already moved.
@@ -269,7 +314,17 @@ def _move(
     comment.reason = reason
     comment.moderated_by = by
     comment.moderated_at = timezone.now()
-    fields = ["status", "reason_code", "reason", "moderated_by", "moderated_at"]
+    # Where a comment taken down came from, for restore(); once it moved on from there
+    # (restored, or back in the queue or on the page) there is nothing to go back to.
+    comment.status_before_removal = before if taking_down else ""
+    fields = [
+        "status",
+        "reason_code",
+        "reason",
+        "moderated_by",
+        "moderated_at",
+        "status_before_removal",
+    ]
     if to == Comment.Status.PUBLISHED and comment.first_published_at is None:
         comment.first_published_at = comment.moderated_at
         fields.append("first_published_at")
@@ -316,6 +371,7 @@ def mark_spam(comment: Comment, *, by) -> Comment:
         to=Comment.Status.SPAM,
         reason_code=ReasonCode.SPAM,
         reason="marked as spam by a moderator",
+        taking_down=True,
     )
 
 
@@ -332,6 +388,7 @@ def remove(comment: Comment, *, by) -> Comment:
         to=Comment.Status.REMOVED,
         reason_code=ReasonCode.OTHER,
         reason="removed by a moderator",
+        taking_down=True,
     )
     if was_held and comment.deleted_at is None:
         after_commit(lambda: notifications.notify_author_of_decision(comment))
@@ -349,6 +406,7 @@ def reject(comment: Comment, *, by, reason_code: str) -> Comment:
         to=Comment.Status.REMOVED,
         reason_code=reason_code,
         reason=ReasonCode(reason_code).label,
+        taking_down=True,
     )
     after_commit(lambda: notifications.notify_author_of_decision(comment))
     return comment
@@ -369,16 +427,29 @@ def remove_with_replies(comment: Comment, *, by) -> list[Comment]:
 
 @transaction.atomic
 def restore(comment: Comment, *, by) -> Comment:
-    """Undo a rejection: a comment marked spam or removed is published again."""
+    """Undo a removal or a spam verdict: the comment goes back to what it was before
+    (WordPress's "Restore" and "Not Spam"), so a comment never approved returns to the
+    queue rather than onto the page. When that is not known (imported, or marked spam by
+    the rules as it was posted) it waits for a moderator, as in WordPress."""
+    list(Comment.objects.select_for_update().filter(pk=comment.pk).values_list("pk"))
+    comment.refresh_from_db(
+        fields=["status", "status_before_removal", "deleted_at", "first_published_at"]
+    )
+    if comment.deleted_at is not None:
+        raise InvalidTransition("Its author deleted this comment: it cannot be restored.")
+    back_to = comment.status_before_removal or Comment.Status.PENDING
     never_published = comment.first_published_at is None
+    reason_code, reason = RESTORED_REASONS[back_to]
     _move(
         comment,
         by=by,
         action="restore",
-        allowed_from={Comment.Status.SPAM, Comment.Status.REMOVED},
-        to=Comment.Status.PUBLISHED,
+        allowed_from=TAKEN_DOWN,
+        to=back_to,
+        reason_code=reason_code,
+        reason=reason,
     )
-    if never_published:
+    if never_published and comment.status == Comment.Status.PUBLISHED:
         _announce(comment)
     return comment
 

@@ -82,6 +82,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "forum.middleware.CommentPageRedirectMiddleware",
     "forum.middleware.VisitorPageCacheMiddleware",
     "forum.middleware.DeferredHtmlMiddleware",
     # Last, as django-axes asks: it turns a refused log-in into the lockout page.

@@ -316,3 +316,54 @@ def arrange(rows: list[tuple], *, newest_first: bool = False) -> list[tuple[int,
                 kept.add(row[PK])
         ordered = [pair for pair in ordered if pair[1][PK] in kept]
     return ordered
+
+
+# The depth limit, as stored
+
+
+def reply_parent(parent: Comment | None) -> Comment | None:
+    """Where a reply to ``parent`` is stored, so that no reply is stored deeper than
+    ``settings.FORUM_MAX_THREAD_DEPTH``: under ``parent``, or, when ``parent`` is at the
+    limit, beside it, under its ancestor one level up (as WordPress shows such replies).
+    None when that is the top level. One query per level between ``parent`` and its
+    top-level comment (``root``, which is known)."""
+    if parent is None:
+        return None
+    chain = [parent.pk]  # parent, then its parent, up to the top
+    parent_id = parent.parent_id
+    while parent_id is not None and parent_id not in chain:
+        chain.append(parent_id)
+        if parent_id == parent.root_id:
+            break
+        parent_id = Comment.objects.values_list("parent_id", flat=True).get(pk=parent_id)
+    depth = len(chain)
+    max_depth = settings.FORUM_MAX_THREAD_DEPTH
+    if depth < max_depth:
+        return parent
+    if max_depth == 1:
+        return None
+    return Comment.objects.get(pk=chain[depth - (max_depth - 1)])
+
+
+def parents_within_limit(parents: dict[int, int | None], max_depth: int) -> dict[int, int | None]:
+    """For comments given as {id: parent id} (whole threads), the new parent of each one
+    stored deeper than ``max_depth``: its ancestor at depth ``max_depth - 1`` (None for
+    the top level), where ``reply_parent`` would have put it."""
+    depth_of: dict[int, int] = {}
+    moved = {}
+    for pk in parents:
+        chain = []  # pk, its parent, ... up to one whose depth is known, or the top
+        current = pk
+        while current is not None and current not in depth_of and current not in chain:
+            chain.append(current)
+            current = parents.get(current)
+        depth = depth_of.get(current, 0)
+        for each in reversed(chain):
+            depth += 1
+            depth_of[each] = depth
+        if depth_of[pk] > max_depth:
+            ancestor = pk
+            for _ in range(depth_of[pk] - max_depth + 1):
+                ancestor = parents[ancestor]
+            moved[pk] = ancestor
+    return moved

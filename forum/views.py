@@ -3,7 +3,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core import signing
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
@@ -28,12 +28,24 @@ def _article_page(
     return render(request, "articles/article_detail.html", context, status=status)
 
 
+def _published_thread(thread_id: int) -> Thread:
+    """The thread, if its article is one a visitor may see (not a draft, not scheduled)."""
+    return get_object_or_404(
+        Thread.objects.select_related("article").filter(article__in=Article.objects.published()),
+        pk=thread_id,
+    )
+
+
+def _on_published_articles(comments):
+    """Only comments under articles a visitor may see: a draft or a story scheduled for
+    later is not found, whatever a reader does to a comment there."""
+    return comments.filter(thread__article__in=Article.objects.published())
+
+
 @login_required
 @require_POST
 def post_comment(request: HttpRequest, thread_id: int) -> HttpResponse:
-    thread = get_object_or_404(Thread.objects.select_related("article"), pk=thread_id)
-    if not thread.article.is_published:
-        raise Http404("No such article.")
+    thread = _published_thread(thread_id)
     form = CommentForm(request.POST, thread=thread)
     # A closed thread answers "Comments are closed." whatever was posted to it.
     if not thread.is_open:
@@ -83,16 +95,17 @@ def _comment_url(comment: Comment, user, *, just_posted: bool = False) -> str:
 def comment_permalink(request: HttpRequest, comment_id: int) -> HttpResponse:
     """A stable address for one comment: the article page, at the comment."""
     comment = get_object_or_404(
-        Comment.objects.visible_to(request.user).select_related("thread__article"),
+        _on_published_articles(
+            Comment.objects.visible_to(request.user).select_related("thread__article")
+        ),
         pk=comment_id,
-        thread__article__in=Article.objects.published(),
     )
     return redirect(_comment_url(comment, request.user))
 
 
 def _own_comment(request: HttpRequest, comment_id: int) -> Comment:
     return get_object_or_404(
-        Comment.objects.select_related("thread__article"),
+        _on_published_articles(Comment.objects.select_related("thread__article")),
         pk=comment_id,
         author=request.user,
         deleted_at__isnull=True,
@@ -149,7 +162,9 @@ def delete_comment(request: HttpRequest, comment_id: int) -> HttpResponse:
 @login_required
 def report_comment(request: HttpRequest, comment_id: int) -> HttpResponse:
     comment = get_object_or_404(
-        Comment.objects.published().select_related("thread__article", "author"),
+        _on_published_articles(
+            Comment.objects.published().select_related("thread__article", "author")
+        ),
         pk=comment_id,
         deleted_at__isnull=True,
     )
@@ -182,12 +197,17 @@ def report_comment(request: HttpRequest, comment_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def follow_thread(request: HttpRequest, thread_id: int) -> HttpResponse:
-    thread = get_object_or_404(Thread.objects.select_related("article"), pk=thread_id)
+    thread = _published_thread(thread_id)
     if request.POST.get("follow") == "off":
+        # Possible in a closed thread too: nobody is stuck with its mails.
         services.unfollow_thread(thread, user=request.user)
         messages.success(request, "You will no longer get mails about new replies here.")
     else:
-        services.follow_thread(thread, user=request.user)
+        try:
+            services.follow_thread(thread, user=request.user)
+        except services.NotAllowed as refusal:
+            form = CommentForm(thread=thread)
+            return _article_page(request, thread, form=form, error=str(refusal), status=403)
         messages.success(request, "You will get a mail when a reply is published here.")
     return redirect(thread.article.get_absolute_url() + "#comments")
 

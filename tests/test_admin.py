@@ -4,6 +4,7 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.urls import reverse
 
+from forum import services
 from forum.models import Comment, Thread
 
 from .factories import ArticleFactory, CommentFactory, UserFactory
@@ -151,14 +152,27 @@ def test_reject_actions(mod_client, pending_comment, action, status, message):
     assert pending_comment.status == status
 
 
-def test_restore_action_publishes_a_removed_comment(mod_client, open_thread):
-    removed = CommentFactory(thread=open_thread, status="removed", reason="removed")
+def test_restore_action_publishes_a_removed_comment(mod_client, moderator, published_comment):
+    services.remove(published_comment, by=moderator)
 
-    response = run_action(mod_client, QUEUE, "restore", [removed], status="removed")
+    response = run_action(mod_client, QUEUE, "restore", [published_comment], status="removed")
 
     assert "1 comment was restored." in response.content.decode()
-    removed.refresh_from_db()
-    assert removed.status == Comment.Status.PUBLISHED
+    published_comment.refresh_from_db()
+    assert published_comment.status == Comment.Status.PUBLISHED
+
+
+def test_restore_action_sends_a_removed_held_comment_back_to_the_queue(
+    mod_client, moderator, pending_comment
+):
+    run_action(mod_client, QUEUE, "remove", [pending_comment])
+
+    response = run_action(mod_client, QUEUE, "restore", [pending_comment], status="removed")
+
+    assert "1 comment was restored." in response.content.decode()
+    pending_comment.refresh_from_db()
+    assert pending_comment.status == Comment.Status.PENDING
+    assert "Hello, first time here." in mod_client.get(QUEUE).content.decode()
 
 
 def test_actions_need_the_moderate_permission(client, pending_comment):

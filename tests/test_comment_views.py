@@ -9,6 +9,7 @@ from django.urls import reverse
 from forum.models import Comment, ModerationWord, SiteSettings
 
 from .factories import ArticleFactory, CommentFactory, UserFactory
+from .test_export_wxr import comments_of, export, item_of
 
 pytestmark = pytest.mark.django_db
 
@@ -266,15 +267,75 @@ def test_reply_is_stored_under_its_parent(client, trusted_reader, published_comm
     assert Comment.objects.get(body="A reply").parent == published_comment
 
 
-def test_reply_to_a_depth_five_comment_is_stored_under_it(client, trusted_reader, open_thread):
-    parent = None
+def test_reply_to_a_depth_five_comment_is_stored_beside_it(client, trusted_reader, open_thread):
+    chain = []
     for _ in range(5):
-        parent = CommentFactory(thread=open_thread, parent=parent)
+        chain.append(CommentFactory(thread=open_thread, parent=chain[-1] if chain else None))
     client.force_login(trusted_reader)
 
-    client.post(post_url(open_thread), {"body": "Deep reply", "parent": parent.pk})
+    client.post(post_url(open_thread), {"body": "Deep reply", "parent": chain[-1].pk})
 
-    assert Comment.objects.get(body="Deep reply").parent == parent
+    reply = Comment.objects.get(body="Deep reply")
+    assert (reply.parent, reply.root) == (chain[3], chain[0])
+
+
+def test_the_same_reply_twice_to_a_comment_at_the_cap_is_a_duplicate(
+    client, settings, trusted_reader, open_thread
+):
+    settings.FORUM_FLOOD_SECONDS = 0
+    chain = []
+    for _ in range(5):
+        chain.append(CommentFactory(thread=open_thread, parent=chain[-1] if chain else None))
+    client.force_login(trusted_reader)
+    client.post(post_url(open_thread), {"body": "Me too", "parent": chain[-1].pk})
+
+    response = client.post(post_url(open_thread), {"body": "Me too", "parent": chain[-1].pk})
+
+    assert response.status_code == 409
+    assert Comment.objects.filter(body="Me too").count() == 1
+
+
+def depths_from_parents(parents: dict) -> dict:
+    """{id: parent id} in, {id: depth} out (1 at the top)."""
+    depths = {}
+    for pk in parents:
+        depth, current = 1, parents[pk]
+        while current is not None:
+            depth, current = depth + 1, parents[current]
+        depths[pk] = depth
+    return depths
+
+
+def test_a_chain_of_replies_eight_deep_is_stored_shown_served_and_exported_alike(
+    client, settings, trusted_reader, open_thread
+):
+    settings.FORUM_FLOOD_SECONDS = 0
+    client.force_login(trusted_reader)
+    parent = ""
+    for level in range(1, 9):
+        client.post(post_url(open_thread), {"body": f"Level {level}", "parent": parent})
+        parent = Comment.objects.get(body=f"Level {level}").pk
+    ids = [Comment.objects.get(body=f"Level {level}").pk for level in range(1, 9)]
+
+    in_thread = Comment.objects.filter(thread=open_thread)
+    stored = depths_from_parents(dict(in_thread.values_list("pk", "parent_id")))
+    page = client.get(open_thread.article.get_absolute_url()).content.decode()
+    shown = {
+        int(pk): int(depth)
+        for pk, depth in re.findall(r'id="comment-(\d+)" class="comment depth-(\d+)"', page)
+    }
+    api = client.get(reverse("forum:api-article-comments", args=[open_thread.article.slug])).json()
+    served = {comment["id"]: comment["depth"] for comment in api["comments"]}
+    served_parents = {comment["id"]: comment["parent"] for comment in api["comments"]}
+    exported = comments_of(item_of(export(), open_thread.article.slug))
+    exported_parents = {
+        int(comment["comment_id"]): int(comment["comment_parent"]) or None for comment in exported
+    }
+
+    assert stored == shown == served == depths_from_parents(served_parents)
+    assert depths_from_parents(exported_parents) == stored
+    assert [stored[pk] for pk in ids] == [1, 2, 3, 4, 5, 5, 5, 5]
+    assert api["thread"]["comment_count"] == 8 and "8 thoughts on" in page
 
 
 def test_author_ip_is_recorded(client, reader, open_thread):
@@ -285,7 +346,21 @@ def test_author_ip_is_recorded(client, reader, open_thread):
     assert Comment.objects.get(body="Hi").ip_address == "127.0.0.9"
 
 
-@pytest.mark.parametrize("body", ["", "   \n  "])
+# Bodies nobody would see on the page.
+INVISIBLE_BODIES = {
+    "no-break spaces": "\u00a0\u00a0",
+    "zero-width space": "\u200b",
+    "line and paragraph separators": "\u2028\u2029",
+    "byte order mark": "\ufeff",
+    "ideographic space and joiners": "\u3000\u200d\u2060\u200e",
+    "mixed with spaces and line breaks": " \u200b\r\n\u00a0\t\u200b ",
+    "hangul filler": "\u3164",
+}
+
+
+@pytest.mark.parametrize(
+    "body", ["", "   \n  ", *INVISIBLE_BODIES.values()], ids=["empty", "spaces", *INVISIBLE_BODIES]
+)
 def test_empty_comment_is_refused_with_a_message(client, reader, open_thread, body):
     client.force_login(reader)
 
@@ -294,6 +369,27 @@ def test_empty_comment_is_refused_with_a_message(client, reader, open_thread, bo
     assert response.status_code == 400
     assert "Please write a comment before posting." in response.content.decode()
     assert not Comment.objects.exists()
+
+
+@pytest.mark.parametrize("body", INVISIBLE_BODIES.values(), ids=INVISIBLE_BODIES)
+def test_invisible_reply_is_refused_with_a_message(client, trusted_reader, published_comment, body):
+    client.force_login(trusted_reader)
+
+    response = client.post(
+        post_url(published_comment.thread), {"body": body, "parent": published_comment.pk}
+    )
+
+    assert response.status_code == 400
+    assert "Please write a comment before posting." in response.content.decode()
+    assert not published_comment.replies.exists()
+
+
+def test_visible_text_between_invisible_characters_is_accepted(client, trusted_reader, open_thread):
+    client.force_login(trusted_reader)
+
+    client.post(post_url(open_thread), {"body": "\u200bYes\u00a0indeed\u200b"})
+
+    assert Comment.objects.filter(author=trusted_reader, body__contains="Yes").exists()
 
 
 def test_comment_over_5000_characters_is_refused_and_kept_in_the_form(client, reader, open_thread):

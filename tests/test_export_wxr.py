@@ -17,6 +17,7 @@ from forum import services
 from forum.exporters import export_wxr
 from forum.importers.base import comment_text
 from forum.models import Comment
+from forum.threads import reply_parent
 
 from .factories import ArticleFactory, CommentFactory, UserFactory
 
@@ -243,18 +244,18 @@ def test_every_status_and_kind_has_its_wordpress_value(article):
     assert by_body["trackback"]["comment_type"] == "trackback"
 
 
-def test_replies_deeper_than_the_cap_keep_their_parents(article):
-    parent = None
+def test_replies_at_the_cap_are_exported_where_they_are_stored(article):
     chain = []
-    for level in range(settings.FORUM_MAX_THREAD_DEPTH + 2):
-        parent = CommentFactory(thread=article.thread, parent=parent, body=f"level {level}")
-        chain.append(parent)
+    for _ in range(settings.FORUM_MAX_THREAD_DEPTH):
+        chain.append(CommentFactory(thread=article.thread, parent=chain[-1] if chain else None))
+    reply = services.post_comment(
+        thread=article.thread, author=UserFactory(), body="Deeper", parent=chain[-1]
+    )
     comments = comments_of(item_of(export(), article.slug))
 
-    assert [comment["comment_id"] for comment in comments] == [str(c.pk) for c in chain]
-    assert [comment["comment_parent"] for comment in comments] == ["0"] + [
-        str(c.pk) for c in chain[:-1]
-    ]
+    parents = {comment["comment_id"]: comment["comment_parent"] for comment in comments}
+    assert parents[str(reply.pk)] == str(chain[-2].pk)  # beside the comment at the cap
+    assert parents[str(chain[-1].pk)] == str(chain[-2].pk)
 
 
 def test_a_reply_with_a_smaller_id_than_its_parent_comes_after_it(article):
@@ -478,10 +479,11 @@ def test_seed_story_exported_and_imported_back_gives_the_same_page(client, tmp_p
 
 @pytest.fixture
 def rich_thread(db, settings, reader, trusted_reader):
-    """An article whose thread has what a WordPress round trip could lose: replies
-    deeper than the cap, every status, a comment its author deleted with a reply below
-    it (and one without), an edited one, a commenter without an account, a pingback-free
-    mix of markup-looking text, and two comments written in the same second."""
+    """An article whose thread has what a WordPress round trip could lose: replies to
+    comments at the cap (stored beside them, as posting does), every status, a comment
+    its author deleted with a reply below it (and one without), an edited one, a
+    commenter without an account, a pingback-free mix of markup-looking text, and two
+    comments written in the same second."""
     # Confirmed addresses, so that the import gives the readers their comments back.
     for user in (reader, trusted_reader):
         user.email_confirmed_at = JANUARY
@@ -508,7 +510,7 @@ def rich_thread(db, settings, reader, trusted_reader):
     parent = first
     for level in range(2, settings.FORUM_MAX_THREAD_DEPTH + 4):
         author = trusted_reader if level % 2 else reader
-        parent = comment(parent=parent, author=author, body=f"Reply at depth {level}.")
+        parent = comment(parent=reply_parent(parent), author=author, body=f"Reply at {level}.")
     comment(parent=first, body="A second reply to the top, after the chain.")
     comment(
         author=None,

@@ -113,10 +113,10 @@ def test_replies_keep_their_parent_even_when_it_comes_later_in_the_file(imported
     assert post(1003).root == post(1005)
 
 
-def test_replies_deeper_than_the_cap_keep_their_parent_and_root(imported, client, articles):
+def test_replies_deeper_than_the_cap_are_stored_at_the_cap(imported, client, articles):
     deepest = post(1026)
 
-    assert deepest.parent == post(1025)
+    assert deepest.parent == post(1025).parent == post(1023)
     assert deepest.root == post(1020)
     page = client.get(articles["harbour"].get_absolute_url()).content.decode()
     assert "Depth 7" in page

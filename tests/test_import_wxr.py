@@ -157,11 +157,12 @@ def test_article_page_shows_no_private_field_of_imported_commenters(imported, cl
     assert "127.0.0.1" not in page
 
 
-def test_replies_deeper_than_the_cap_keep_their_parent_and_show_at_the_cap(imported, client):
-    deepest = comment("7")
-
-    assert deepest.parent == comment("6")
-    assert deepest.root == comment("1")
+def test_replies_deeper_than_the_cap_are_stored_at_the_cap(imported, client):
+    # 6 and 7 answer the comments at depths 5 and 6: they go beside 5, under 4, where
+    # posting them here would have put them and where the page shows them.
+    assert comment("6").parent == comment("7").parent == comment("4")
+    assert comment("7").root == comment("1")
+    assert "2 replies nested deeper than 5 levels are stored at the last level" in imported
     page = article_page(client, "harbour-reopens")
     assert 'class="comment depth-5"' in page
     assert "depth-6" not in page
@@ -345,7 +346,7 @@ def test_later_export_adds_only_new_comments_under_the_stored_ones(imported):
     later = run("wordpress-1.2-later.xml")
 
     late = comment("17")
-    assert late.parent == comment("7")
+    assert late.parent == comment("4")  # it answers 7, stored at the cap under 4
     assert late.root == comment("1")
     assert comment("18").parent is None
     assert Article.objects.filter(source_id=POST).count() == 1

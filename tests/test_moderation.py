@@ -5,7 +5,7 @@ from django.db import IntegrityError
 from django.utils import timezone
 
 from forum import moderation, services
-from forum.models import Comment
+from forum.models import Comment, ModerationWord
 
 from .factories import ArticleFactory, CommentFactory, UserFactory
 
@@ -133,6 +133,65 @@ def test_restore_publishes_a_removed_comment_again(published_comment, moderator)
     published_comment.refresh_from_db()
     assert published_comment.status == Comment.Status.PUBLISHED
     assert published_comment.reason == ""
+
+
+def test_restore_puts_a_removed_held_comment_back_in_the_queue_not_on_the_page(
+    client, pending_comment, moderator
+):
+    services.remove(pending_comment, by=moderator)
+
+    services.restore(pending_comment, by=moderator)
+
+    pending_comment.refresh_from_db()
+    assert pending_comment.status == Comment.Status.PENDING
+    assert pending_comment.first_published_at is None
+    assert list(Comment.objects.awaiting_moderation()) == [pending_comment]
+    page = client.get(pending_comment.thread.article.get_absolute_url()).content.decode()
+    assert "Hello, first time here." not in page
+
+
+def test_restore_puts_a_comment_marked_spam_while_held_back_in_the_queue(
+    pending_comment, moderator
+):
+    services.mark_spam(pending_comment, by=moderator)
+
+    services.restore(pending_comment, by=moderator)
+
+    pending_comment.refresh_from_db()
+    assert pending_comment.status == Comment.Status.PENDING
+
+
+def test_restore_after_spam_then_remove_goes_back_to_spam_then_to_the_queue(
+    published_comment, moderator
+):
+    # As WordPress: restoring from the trash gives back the status before the trash
+    # (spam), and "not spam" then knows of nothing earlier, so the comment waits.
+    services.mark_spam(published_comment, by=moderator)
+    services.remove(published_comment, by=moderator)
+
+    services.restore(published_comment, by=moderator)
+    published_comment.refresh_from_db()
+    assert published_comment.status == Comment.Status.SPAM
+
+    services.restore(published_comment, by=moderator)
+    published_comment.refresh_from_db()
+    assert published_comment.status == Comment.Status.PENDING
+
+
+def test_restore_of_a_comment_the_rules_marked_spam_sends_it_to_the_queue(
+    open_thread, trusted_reader, moderator
+):
+    ModerationWord.objects.create(phrase="casino", kind=ModerationWord.Kind.DISALLOW)
+    comment = services.post_comment(thread=open_thread, author=trusted_reader, body="Casino!")
+    assert comment.status == Comment.Status.SPAM
+
+    services.restore(comment, by=moderator)
+
+    comment.refresh_from_db()
+    assert comment.status == Comment.Status.PENDING
+    assert comment.reason == "restored by a moderator; waits for approval"
+    event = comment.events.get(action="restore")
+    assert (event.from_status, event.to_status) == ("spam", "pending")
 
 
 def test_restore_does_not_apply_to_pending_comments(pending_comment, moderator):

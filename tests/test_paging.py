@@ -62,13 +62,48 @@ def test_last_page_and_page_links(client, three_per_page, open_thread, seven_thr
     assert 'href="?cpage=1#comments">1</a>' in html
 
 
-@pytest.mark.parametrize("raw", ["0", "-1", "abc", "99"])
-def test_odd_page_numbers_fall_back_to_a_real_page(
+@pytest.mark.parametrize("raw", ["0", "-1", "abc", "2x", ""])
+def test_what_is_not_a_page_number_shows_the_first_page(
     client, three_per_page, open_thread, seven_threads, raw
 ):
     html = html_of(client, open_thread, cpage=raw)
 
-    assert "<p>Thread" in html
+    assert "<p>Thread 1</p>" in html and "<p>Thread 4</p>" not in html
+
+
+@pytest.mark.parametrize("raw", ["4", "99", "99999999999999999999"])
+def test_a_page_past_the_last_redirects_to_the_last(
+    client, three_per_page, open_thread, seven_threads, raw
+):
+    response = client.get(open_thread.article.get_absolute_url(), {"cpage": raw})
+
+    assert response.status_code == 302
+    assert response.url == "/articles/harbour-reopens/?cpage=3"
+    assert "<p>Thread 7</p>" in client.get(response.url).content.decode()
+
+
+def test_the_redirect_keeps_the_order_and_goes_to_the_bare_address_for_page_one(
+    client, open_thread, seven_threads
+):
+    response = client.get(open_thread.article.get_absolute_url(), {"cpage": 2, "corder": "newest"})
+
+    assert response.status_code == 302
+    assert response.url == "/articles/harbour-reopens/?corder=newest"
+
+
+def test_a_page_made_by_the_readers_own_waiting_comments_is_not_redirected(
+    client, three_per_page, open_thread, seven_threads, reader
+):
+    for n in (1, 2, 3):
+        CommentFactory(thread=open_thread, author=reader, status="pending", body=f"Mine {n}")
+    client.force_login(reader)
+
+    html = html_of(client, open_thread, cpage=4)
+
+    assert "<p>Mine 3</p>" in html  # visitors have three pages, this reader four
+    assert client.get(open_thread.article.get_absolute_url(), {"cpage": 5}).url == (
+        "/articles/harbour-reopens/?cpage=4"
+    )
 
 
 def test_all_comments_on_one_page(client, three_per_page, open_thread, seven_threads):

@@ -7,6 +7,7 @@ import pytest
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
+from django.db.models import ProtectedError, RestrictedError
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -523,3 +524,102 @@ def test_the_admins_delete_keeps_the_erase_rules(editor_client):
 
     assert response.status_code == 403
     assert get_user_model().objects.filter(pk=boss.pk).exists()
+
+
+# Deleting an account, whichever way: the discussion stays
+
+
+def erase_in_the_admin(reader):
+    client = Client()
+    editor = ModeratorFactory(username="editor")
+    editor.user_permissions.add(Permission.objects.get(codename="delete_user"))
+    client.force_login(editor)
+    response = client.post(
+        reverse("admin:forum_user_changelist"),
+        {"action": "delete_selected", "_selected_action": [reader.pk], "post": "yes"},
+    )
+    assert response.status_code == 302
+
+
+def delete_on_its_admin_page(reader):
+    response = superuser_client().post(
+        reverse("admin:forum_user_delete", args=[reader.pk]), {"post": "yes"}
+    )
+    assert response.status_code == 302
+
+
+def erase_removing_the_text(reader):
+    response = superuser_client().post(admin_url("erase", reader), {"comments": "remove"})
+    assert response.status_code == 302
+
+
+def erase_from_the_account_page(reader):
+    client = Client()
+    client.force_login(reader)
+    assert erase(client).status_code == 302
+
+
+@pytest.mark.parametrize(
+    "delete_account",
+    [
+        erase_in_the_admin,
+        delete_on_its_admin_page,
+        erase_removing_the_text,
+        erase_from_the_account_page,
+    ],
+)
+def test_a_reply_outlives_its_parents_author_however_the_account_goes(
+    client, reader, readers_comment, others_reply, article, delete_account
+):
+    delete_account(reader)
+
+    assert not get_user_model().objects.filter(pk=reader.pk).exists()
+    readers_comment.refresh_from_db()
+    assert readers_comment.author_name == "[deleted user]"
+    page = client.get(article.get_absolute_url()).content.decode()
+    assert "Otto agrees about the wall." in page
+    assert "Otto Other" in page
+    assert Comment.objects.get(pk=others_reply.pk).parent_id == readers_comment.pk
+
+
+@pytest.mark.parametrize(
+    "plain_delete",
+    [
+        lambda user: user.delete(),
+        lambda user: get_user_model().objects.filter(pk=user.pk).delete(),
+    ],
+    ids=["instance", "queryset"],
+)
+def test_a_plain_delete_of_an_account_with_comments_is_refused(
+    reader, readers_comment, others_reply, plain_delete
+):
+    # From the shell or a script: the comments would lose their "[deleted user]" and keep
+    # the author's IP address, so only erasing deletes such an account.
+    with pytest.raises(ProtectedError):
+        plain_delete(reader)
+
+    assert get_user_model().objects.filter(pk=reader.pk).exists()
+    assert Comment.objects.filter(pk__in=[readers_comment.pk, others_reply.pk]).count() == 2
+
+
+def test_an_account_without_comments_can_still_be_deleted_plainly(other_reader):
+    other_reader.delete()
+
+    assert not get_user_model().objects.filter(pk=other_reader.pk).exists()
+
+
+def test_deleting_a_comment_with_replies_is_refused_and_keeps_the_replies(
+    readers_comment, others_reply
+):
+    with pytest.raises(RestrictedError):
+        readers_comment.delete()
+
+    assert Comment.objects.filter(pk=others_reply.pk).exists()
+
+
+def test_deleting_an_article_still_deletes_its_whole_discussion(
+    article, readers_comment, others_reply
+):
+    article.delete()
+
+    assert not Comment.objects.exists()

@@ -1,9 +1,12 @@
 """What readers do to comments after posting: report, edit, delete, follow; permalinks."""
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from articles.models import Article
 from forum import services
 from forum.models import Comment, CommentRevision, ModerationEvent, Report, Subscription
 
@@ -194,12 +197,13 @@ def test_editing_a_held_comment_keeps_it_held(pending_comment):
     assert pending_comment.status == Comment.Status.PENDING
 
 
-def test_empty_edit_is_refused_and_keeps_the_text(client, published_comment):
+@pytest.mark.parametrize("body", [" ", "\u00a0\u200b\u2028\ufeff"], ids=["space", "invisible"])
+def test_empty_edit_is_refused_and_keeps_the_text(client, published_comment, body):
     published_comment.created_at = timezone.now()
     published_comment.save()
     client.force_login(published_comment.author)
 
-    response = client.post(url("edit-comment", published_comment), {"body": " "})
+    response = client.post(url("edit-comment", published_comment), {"body": body})
 
     assert response.status_code == 400
     assert "Please write a comment before posting." in response.content.decode()
@@ -379,3 +383,86 @@ def test_banned_reader_is_told_so(client, trusted_reader, moderator, open_thread
 
     assert response.status_code == 403
     assert "You have been banned from commenting." in response.content.decode()
+
+
+# What a visitor cannot see, no reader action reaches
+
+
+def make_draft(article):
+    Article.objects.filter(pk=article.pk).update(status=Article.Status.DRAFT)
+
+
+def schedule_for_tomorrow(article):
+    Article.objects.filter(pk=article.pk).update(published_at=timezone.now() + timedelta(days=1))
+
+
+def stored_state():
+    """What any of the actions below would change."""
+    return (
+        list(Comment.objects.values_list("pk", "body", "status", "deleted_at")),
+        Report.objects.count(),
+        Subscription.objects.count(),
+    )
+
+
+# (name, method, URL of the comment or its thread, data, who acts)
+ACTIONS = [
+    ("report page", "get", "report-comment", None, "other"),
+    ("report", "post", "report-comment", {"reason": "abuse", "details": "x"}, "other"),
+    ("permalink", "get", "comment-permalink", None, "other"),
+    ("edit page", "get", "edit-comment", None, "author"),
+    ("edit", "post", "edit-comment", {"body": "Rewritten"}, "author"),
+    ("delete page", "get", "delete-comment", None, "author"),
+    ("delete", "post", "delete-comment", {}, "author"),
+    ("follow", "post", "follow", {}, "other"),
+    ("unfollow", "post", "follow", {"follow": "off"}, "author"),
+    ("post", "post", "post-comment", {"body": "A new comment"}, "other"),
+    ("reply", "post", "post-comment", {"body": "A reply", "parent": None}, "other"),
+]
+
+
+@pytest.mark.parametrize("hide", [make_draft, schedule_for_tomorrow], ids=["draft", "future"])
+@pytest.mark.parametrize(
+    ("method", "name", "data", "actor"),
+    [action[1:] for action in ACTIONS],
+    ids=[action[0] for action in ACTIONS],
+)
+def test_reader_actions_on_an_article_visitors_cannot_see_are_not_found(
+    client, trusted_reader, published_comment, hide, method, name, data, actor
+):
+    thread = published_comment.thread
+    Subscription.objects.create(user=published_comment.author, thread=thread)
+    hide(thread.article)
+    target = thread if name in ("follow", "post-comment") else published_comment
+    if data and "parent" in data:  # answering the comment
+        data = {**data, "parent": published_comment.pk}
+    client.force_login(published_comment.author if actor == "author" else trusted_reader)
+    before = stored_state()
+
+    response = getattr(client, method)(reverse(f"forum:{name}", args=[target.pk]), data)
+
+    assert response.status_code == 404
+    assert thread.article.title not in response.content.decode()
+    assert stored_state() == before
+
+
+def test_following_a_closed_thread_is_refused_with_a_message(client, reader, closed_thread):
+    client.force_login(reader)
+
+    response = client.post(reverse("forum:follow", args=[closed_thread.pk]))
+
+    assert response.status_code == 403
+    assert "Comments are closed here, so there are no new replies to follow." in (
+        response.content.decode()
+    )
+    assert not Subscription.objects.exists()
+
+
+def test_a_follower_of_a_closed_thread_can_still_stop(client, reader, closed_thread):
+    Subscription.objects.create(user=reader, thread=closed_thread)
+    client.force_login(reader)
+
+    response = client.post(reverse("forum:follow", args=[closed_thread.pk]), {"follow": "off"})
+
+    assert response.status_code == 302
+    assert not Subscription.objects.exists()

@@ -17,6 +17,7 @@ confirming the address (forum/email_confirmation.py).
 from collections import Counter
 from collections.abc import Callable
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection, models
 from django.db.models import Q
@@ -270,6 +271,8 @@ class Writer:
         # one by one), then recounted.
         touched = sorted(self.touched)
         list(Thread.objects.select_for_update().filter(pk__in=touched).order_by("pk").values("pk"))
+        if moved := services.attach_deep_replies_at_the_limit(touched):
+            self.counts["attached at the depth limit"] += moved
         for thread_id in touched:
             refresh_thread(thread_id, locked=True)
 
@@ -301,6 +304,17 @@ class Writer:
         ]
         if skipped:
             lines.append("Skipped: " + ", ".join(skipped) + ".")
+        if deep := counts["attached at the depth limit"]:
+            lines.append(
+                ngettext(
+                    "%(count)d reply nested deeper than %(limit)d levels is stored at the "
+                    "last level, beside the comment it answered.",
+                    "%(count)d replies nested deeper than %(limit)d levels are stored at the "
+                    "last level, beside the comments they answered.",
+                    deep,
+                )
+                % {"count": deep, "limit": settings.FORUM_MAX_THREAD_DEPTH}
+            )
         if self.orphans:
             lines.append(
                 ngettext(
