@@ -70,7 +70,10 @@ def test_first_comment_is_held_approved_then_answered_in_a_nested_reply(
     expect(reader.locator("p.must-log-in")).to_contain_text("to join the discussion")
     sign_up(reader, username="harbourfan", display_name="Hana Harbour")
     expect(reader).to_have_url(live_server.url + ARTICLE_URL)
-    expect(reader.get_by_role("status")).to_have_text("Welcome, Hana Harbour! You are signed in.")
+    expect(reader.get_by_role("status")).to_have_text(
+        "Welcome, Hana Harbour! You are signed in. To confirm your address, open the link we "
+        "sent to harbourfan@example.org."
+    )
     expect(reader.locator("header.site-header")).to_contain_text("Signed in as Hana Harbour")
     expect(reader.locator("h2.comments-title")).to_have_count(0)
 
