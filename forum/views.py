@@ -60,7 +60,7 @@ def post_comment(request: HttpRequest, thread_id: int) -> HttpResponse:
             author=request.user,
             body=form.cleaned_data["body"],
             parent=form.cleaned_data["parent"],
-            ip_address=request.META.get("REMOTE_ADDR"),
+            ip_address=throttling.client_address(request) or None,
             follow=form.cleaned_data["follow"],
         )
     except moderation.CommentRefused as refusal:

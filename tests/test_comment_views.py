@@ -346,6 +346,20 @@ def test_author_ip_is_recorded(client, reader, open_thread):
     assert Comment.objects.get(body="Hi").ip_address == "127.0.0.9"
 
 
+def test_behind_a_proxy_the_address_it_forwards_is_recorded(client, reader, open_thread, settings):
+    settings.FORUM_PROXY_COUNT = 1
+    client.force_login(reader)
+
+    client.post(
+        post_url(open_thread),
+        {"body": "Hi"},
+        REMOTE_ADDR="127.0.0.1",
+        HTTP_X_FORWARDED_FOR="127.0.0.66, 127.0.0.9",  # the first entry is the client's own
+    )
+
+    assert Comment.objects.get(body="Hi").ip_address == "127.0.0.9"
+
+
 # Bodies nobody would see on the page.
 INVISIBLE_BODIES = {
     "no-break spaces": "\u00a0\u00a0",
