@@ -28,13 +28,13 @@ from django.utils.translation import ngettext
 from articles.models import Article
 from forum import services
 from forum.models import Comment, Thread
-from forum.services import refresh_thread
 
 from .base import ImportedArticle, ImportedComment, comment_text
 
 BATCH_SIZE = 2000
 PROGRESS_EVERY = 1000
 LISTED = 20  # orphans and problems listed by name; the rest are counted
+RECOUNT_BATCH = 500  # threads recounted by one statement
 ANALYZE_AFTER = 5000  # comments stored: enough to change how PostgreSQL should plan
 
 
@@ -82,7 +82,9 @@ class Writer:
         article.save()  # forum.signals makes its thread
         thread = Thread.objects.get(article=article)
         if not record.comments_open:
-            services.close_thread(thread, by=None, message=record.closing_message[:500])
+            services.close_thread(
+                thread, by=None, message=record.closing_message[:500], recount=False
+            )
         self.counts["articles published" if record.published else "articles drafts"] += 1
         self.touched.add(thread.pk)
         return thread.pk
@@ -110,7 +112,7 @@ class Writer:
         closed it since (a moderator's choice outlives a second import)."""
         thread = Thread.objects.get(pk=thread_id)
         if thread.status_changed_at is None and thread.status == Thread.Status.OPEN:
-            services.close_thread(thread, by=None)
+            services.close_thread(thread, by=None, recount=False)
         self.touched.add(thread_id)
 
     # Comments
@@ -268,13 +270,13 @@ class Writer:
             with connection.cursor() as cursor:
                 cursor.execute(f"ANALYZE {connection.ops.quote_name(Comment._meta.db_table)}")
         # Every thread touched is locked at once (in id order, as refresh_thread would
-        # one by one), then recounted.
+        # one by one), then recounted, a few hundred a statement.
         touched = sorted(self.touched)
         list(Thread.objects.select_for_update().filter(pk__in=touched).order_by("pk").values("pk"))
         if moved := services.attach_deep_replies_at_the_limit(touched):
             self.counts["attached at the depth limit"] += moved
-        for thread_id in touched:
-            refresh_thread(thread_id, locked=True)
+        for start in range(0, len(touched), RECOUNT_BATCH):
+            services.refresh_threads(touched[start : start + RECOUNT_BATCH], locked=True)
 
     def orphan(self, record: ImportedComment) -> None:
         """The comment's parent is missing: it starts a thread of its own, and is listed."""
