@@ -52,6 +52,7 @@ ACTORS = (
     "moderator",
     "superuser",
 )
+# Anonymous and the four readers: the admin sends whoever is not staff to its log-in page.
 READERS_LOG_IN = (LOGIN, LOGIN, LOGIN, LOGIN, LOGIN)
 
 # The reader is the author of the comment under test; the others try the reader's comment.
@@ -118,7 +119,7 @@ class World:
     """What each cell starts from: one actor of each kind, an article, the reader's
     published comment, another moderator, a listed word and an audit row."""
 
-    users: dict
+    users: dict[str, User]
     actor: User | None
     thread: Thread
     comment: Comment
