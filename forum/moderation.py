@@ -29,7 +29,8 @@ Words and phrases match whole words, ignoring case in any script, after Unicode 
 normalisation: "press" does not match "WordPress", "ДУРАК" matches "дурак".
 
 Readers' reports: FORUM_REPORTS_TO_HIDE reports from distinct readers hide a published
-comment until a moderator looks at it, reason "reported".
+comment until a moderator looks at it, reason "reported". A banned or suspended reader
+cannot report.
 """
 
 import re

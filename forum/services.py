@@ -252,6 +252,9 @@ def report_comment(comment: Comment, *, reporter, reason: str, details: str = ""
     """A reader flags a comment. Enough reports from distinct readers hide it for review."""
     if comment.author_id == reporter.pk:
         raise NotAllowed("You cannot report your own comment.")
+    # Reports hide comments: a reader kept from commenting does not get that lever either.
+    if found := moderation.restriction(reporter):
+        raise NotAllowed(found[1])
     try:
         with transaction.atomic():
             report = Report.objects.create(

@@ -297,10 +297,11 @@ def test_remove_mode_takes_a_waiting_comment_out_of_the_queue(remove_mode, reade
 def test_audit_log_keeps_its_rows_without_the_name_or_the_notes_about_them(
     reader_client, reader, moderator, readers_comment, others_reply
 ):
+    # Reported before the suspension: a suspended reader cannot report.
+    services.report_comment(others_reply, reporter=reader, reason="spam")
     services.suspend(
         reader, by=moderator, until=timezone.now() + timezone.timedelta(days=1), note="Rita again"
     )
-    services.report_comment(others_reply, reporter=reader, reason="spam")
     services.remove(readers_comment, by=moderator)
     rows_before = ModerationEvent.objects.count()
 
