@@ -135,6 +135,8 @@ AUTH_USER_MODEL = "forum.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "articles:list"
 LOGOUT_REDIRECT_URL = "articles:list"
+# Django's database sessions, refusing forged keys (forum/sessions.py).
+SESSION_ENGINE = "forum.sessions"
 
 # django-axes checks every log-in (the site's and the admin's) before Django's own backend
 # does. Tests that use ``client.login()`` must pass ``request=HttpRequest()``, as axes'
