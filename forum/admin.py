@@ -28,6 +28,7 @@ from django.utils.translation import ngettext
 from articles.models import Article
 
 from . import moderation, services
+from .forms import refuse_unstorable_time
 from .models import (
     Comment,
     CommentRevision,
@@ -116,6 +117,7 @@ def _to_the_second(moment):
 class SuspendForm(forms.Form):
     until = forms.DateTimeField(
         label="Suspended until",
+        validators=[refuse_unstorable_time],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         help_text="In the site's time zone.",
     )

@@ -14,6 +14,7 @@ what it shows (see ``cache_key``), and a poll costs one small query.
 """
 
 import hashlib
+import re
 import time
 
 from django.conf import settings
@@ -37,6 +38,14 @@ FEED_ITEMS = 20
 
 # Bump when what a feed shows of a comment changes, so that cached copies are not reused.
 FEED_VERSION = 1
+
+# What XML 1.0 cannot carry. The forms refuse these characters, but a name or a title
+# edited in the admin, or a comment stored before they did, must not stop the feed.
+NOT_IN_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def xml_text(text: str) -> str:
+    return NOT_IN_XML.sub("", text)
 
 
 def feed_comments():
@@ -102,10 +111,12 @@ class CachedFeed(Feed):
     # What every item shows: the same for both feeds.
 
     def item_title(self, comment: Comment) -> str:
-        return f"Comment by {comment.author_display_name} on {comment.thread.article.title}"
+        return xml_text(
+            f"Comment by {comment.author_display_name} on {comment.thread.article.title}"
+        )
 
     def item_description(self, comment: Comment) -> str:
-        return comment.body_html  # sanitised when the comment was written
+        return xml_text(comment.body_html)  # sanitised when the comment was written
 
     def item_link(self, comment: Comment) -> str:
         return absolute(comment.get_absolute_url())
@@ -117,7 +128,7 @@ class CachedFeed(Feed):
         return comment.edited_at or comment.created_at
 
     def item_author_name(self, comment: Comment) -> str:
-        return comment.author_display_name
+        return xml_text(comment.author_display_name)
 
 
 class ArticleCommentsFeed(CachedFeed):
@@ -143,7 +154,7 @@ class ArticleCommentsFeed(CachedFeed):
         )
 
     def title(self, thread: Thread) -> str:
-        return f"Comments on “{thread.article.title}”"
+        return xml_text(f"Comments on “{thread.article.title}”")
 
     def link(self, thread: Thread) -> str:
         return absolute(thread.article.get_absolute_url())
@@ -152,7 +163,7 @@ class ArticleCommentsFeed(CachedFeed):
         return absolute(reverse("forum:article-comments-feed", args=[thread.article.slug]))
 
     def description(self, thread: Thread) -> str:
-        return f"The latest comments on “{thread.article.title}”."
+        return xml_text(f"The latest comments on “{thread.article.title}”.")
 
     def items(self, thread: Thread):
         return feed_comments().filter(thread=thread)[:FEED_ITEMS]

@@ -1,4 +1,6 @@
+import re
 import unicodedata
+from datetime import UTC
 
 from django import forms
 from django.conf import settings
@@ -23,9 +25,42 @@ def is_invisible(text: str) -> bool:
     )
 
 
+# Control characters that XML 1.0 cannot carry, so neither can the feeds: everything
+# below the space except tab, newline and carriage return. NUL is left to Django's own
+# validator ("Null characters are not allowed."), which every CharField has.
+CONTROL_CHARACTER = re.compile(r"[\x01-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def refuse_control_characters(value: str) -> None:
+    found = CONTROL_CHARACTER.search(value)
+    if found:
+        raise forms.ValidationError(
+            "This text contains a control character (U+%(code)04X) that cannot be shown. "
+            "Remove it, or type the text again instead of pasting it.",
+            code="control_character",
+            params={"code": ord(found.group())},
+        )
+
+
+def refuse_unstorable_time(value) -> None:
+    """A time the database can store: it keeps times in UTC, and Python's times end with
+    the year 9999, so 31 December 9999 in New York is out of reach (and 1 January of the
+    year 1 in Berlin)."""
+    if value is None:
+        return
+    try:
+        value.astimezone(UTC)
+    except OverflowError:
+        raise forms.ValidationError(
+            "Choose a time between the years 1 and 9999.", code="out_of_range"
+        ) from None
+
+
 class CommentBodyField(forms.CharField):
     """A comment's text. One made only of characters nobody sees counts as empty, and
     gets the same message as an empty one."""
+
+    default_validators = [refuse_control_characters]
 
     def to_python(self, value):
         value = super().to_python(value)
@@ -99,6 +134,9 @@ class SignUpForm(UserCreationForm):
         super().__init__(*args, **kwargs)
         self.fields["email"].required = True
         self.fields["email"].help_text = "Never shown to other readers."
+        # Shown with every comment, in the feeds too. (The username's own validator
+        # allows only letters, digits and @.+-_.)
+        self.fields["display_name"].validators.append(refuse_control_characters)
 
 
 class EraseAccountForm(forms.Form):

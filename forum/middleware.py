@@ -1,4 +1,8 @@
-"""Three things done to article pages.
+"""Addresses with a NUL character are refused (RefuseNulInAddressMiddleware), before
+anything reads them: PostgreSQL cannot compare text with a NUL in it, and no page of
+the site has one in its address.
+
+And three things done to article pages.
 
 A comment page past the last one (CommentPageRedirectMiddleware) is redirected to the last,
 as WordPress does, so that ``?cpage=99`` is not a page of its own.
@@ -25,7 +29,7 @@ from collections import OrderedDict
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
@@ -75,6 +79,23 @@ class RecentPages:
 
 
 recent_pages = RecentPages(size=32)
+
+
+NUL_IN_ADDRESS = "This address contains a NUL character (%00), which no page of this site has."
+
+
+class RefuseNulInAddressMiddleware:
+    """400 for a path or query string with a NUL in it, once decoded (``%00``). A NUL
+    in a form's field is the form's to refuse, with its message next to the field."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        query = [part for name, values in request.GET.lists() for part in (name, *values)]
+        if "\x00" in request.path or any("\x00" in part for part in query):
+            return HttpResponseBadRequest(NUL_IN_ADDRESS, content_type="text/plain; charset=utf-8")
+        return self.get_response(request)
 
 
 class CommentPageRedirectMiddleware:

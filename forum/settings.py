@@ -76,6 +76,7 @@ MIDDLEWARE = [
     # Before WhiteNoise, so that static files (an SVG opened on its own) carry it too.
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "forum.middleware.RefuseNulInAddressMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -134,6 +135,8 @@ AUTH_USER_MODEL = "forum.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "articles:list"
 LOGOUT_REDIRECT_URL = "articles:list"
+# Django's database sessions, refusing forged keys (forum/sessions.py).
+SESSION_ENGINE = "forum.sessions"
 
 # django-axes checks every log-in (the site's and the admin's) before Django's own backend
 # does. Tests that use ``client.login()`` must pass ``request=HttpRequest()``, as axes'

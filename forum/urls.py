@@ -44,6 +44,8 @@ forum_patterns = (
     "forum",
 )
 
+handler400 = views.bad_request
+
 urlpatterns = [
     path("favicon.ico", views.favicon, name="favicon"),
     path(settings.ADMIN_URL, admin.site.urls),

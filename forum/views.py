@@ -3,11 +3,13 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core import signing
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views import defaults
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django.views.generic import CreateView
@@ -282,3 +284,16 @@ def favicon(request: HttpRequest) -> HttpResponse:
     on its own): send them to ours. Not a permanent redirect, as the icon's static address
     changes with its content."""
     return redirect(static("img/favicon.svg"))
+
+
+def bad_request(request: HttpRequest, exception=None) -> HttpResponse:
+    """Django's 400 page (``handler400``); but a form sent with more than
+    DATA_UPLOAD_MAX_MEMORY_SIZE is 413 Content Too Large, as a proxy in front would say."""
+    if isinstance(exception, RequestDataTooBig):
+        return HttpResponse(
+            "This request is too large to be read. A comment can be at most "
+            f"{settings.FORUM_COMMENT_MAX_LENGTH} characters long.",
+            status=413,
+            content_type="text/plain; charset=utf-8",
+        )
+    return defaults.bad_request(request, exception)
