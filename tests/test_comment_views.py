@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from forum.models import Comment, ModerationWord, SiteSettings
 
@@ -120,13 +121,34 @@ def test_comments_are_oldest_first_and_replies_nest_under_parents(client, open_t
 
     # The reply sits in the first comment's list of children, before the second comment.
     nested = re.search(
-        rf'<li id="comment-{first.pk}".*?<ol class="children">\s*'
+        rf'<li id="comment-{first.pk}".*?<ol class="children" role="list">\s*'
         rf'<li id="comment-{reply.pk}" class="comment depth-2">.*?</li>\s*</ol>\s*</li>\s*'
         rf'<li id="comment-{second.pk}" class="comment depth-1">',
         html,
         re.DOTALL,
     )
     assert nested
+
+
+def test_each_comment_is_labelled_with_whom_it_answers(client, open_thread):
+    """What a screen reader announces of each comment: its author, and for a reply the
+    author it answers."""
+    tom = UserFactory(username="tom", display_name="Tom Trusted")
+    ray = UserFactory(username="ray", display_name="Ray O'Replier")
+    first = CommentFactory(thread=open_thread, author=tom, body="First")
+    reply = CommentFactory(thread=open_thread, parent=first, author=ray, body="Reply")
+    gone = CommentFactory(thread=open_thread, parent=reply, deleted_at=timezone.now())
+    CommentFactory(thread=open_thread, parent=gone, author=tom, body="Still here")
+
+    html = client.get(open_thread.article.get_absolute_url()).content.decode()
+
+    labels = re.findall(r'<article class="comment-body" aria-label="([^"]*)">', html)
+    assert labels == [
+        "Comment by Tom Trusted",
+        "Reply to Tom Trusted, by Ray O&#x27;Replier",
+        "Deleted reply to Ray O&#x27;Replier",
+        "Reply to a deleted comment, by Tom Trusted",
+    ]
 
 
 def test_replies_deeper_than_five_are_shown_at_depth_five_without_reply_link(
