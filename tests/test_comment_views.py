@@ -420,6 +420,26 @@ def test_invisible_reply_is_refused_with_a_message(client, trusted_reader, publi
     assert not published_comment.replies.exists()
 
 
+def test_refused_comment_gets_an_error_summary_linking_to_the_field(client, reader, open_thread):
+    """One alert above the form, that the page focuses (static/js/comment-focus.js),
+    with a link to the field to put right."""
+    client.force_login(reader)
+
+    response = client.post(post_url(open_thread), {"body": ""})
+
+    html = response.content.decode()
+    summary = re.search(r'<div id="comment-errors"[^>]*>(.*?)</div>', html, re.DOTALL)
+    assert summary
+    assert 'role="alert" tabindex="-1"' in summary[0]
+    assert re.search(
+        r'<a class="alert-link" href="#id_body">Please write a comment before posting.</a>',
+        summary[1],
+    )
+    assert 'id="id_body"' in html
+    # The browser leaves the check to the server, so an empty reply gets this summary too.
+    assert re.search(r'<form [^>]*id="commentform"[^>]*novalidate>', html)
+
+
 def test_visible_text_between_invisible_characters_is_accepted(client, trusted_reader, open_thread):
     client.force_login(trusted_reader)
 
