@@ -87,6 +87,7 @@ class CommentItems:
         self.max_depth = settings.FORUM_MAX_THREAD_DEPTH
         self.months = [str(MONTHS[number]) for number in range(1, 13)]
         self.names = {}
+        self.shown = {}  # comment id: who wrote it, as the labels of its replies name them
         self.timezone = timezone.get_current_timezone()
         # Where the site's zone is the database's and a fixed offset (UTC, usually), times
         # are shown as they come, with that offset: making ten thousand of them aware
@@ -171,13 +172,22 @@ class CommentItems:
         classes = f"comment depth-{depth}"
         if pending:
             classes += " comment-pending"
+        # Screen readers announce each comment by its label, and so the thread's shape:
+        # who answers whom (a parent comes on the page before its replies).
+        kind = "Reply" if row[CommentRow.PARENT_ID] else "Comment"
+        parent = self.shown.get(row[CommentRow.PARENT_ID])
+        answering = f" to {parent}" if parent else ""
         if row[CommentRow.IS_DELETED]:
             classes += " comment-deleted"
+            self.shown[cid] = "a deleted comment"
+            label = f"Deleted {kind.lower()}{answering}"
             inside = (
                 '<p class="comment-deleted-note text-muted fst-italic mb-0">[comment deleted]</p>'
             )
         else:
             author = self.author(row)
+            self.shown[cid] = author
+            label = f"{kind}{answering}, by {author}" if parent else f"{kind} by {author}"
             edited = (
                 '<span class="comment-edited text-muted">edited</span>'
                 if row[CommentRow.IS_EDITED]
@@ -196,12 +206,13 @@ class CommentItems:
                 f"{self.actions(depth, row, author)}"
             )
         if next_depth > depth:
-            end = '<ol class="children">'
+            # role="list": Safari no longer announces a list drawn without markers.
+            end = '<ol class="children" role="list">'
         else:  # this comment's item ends, and so do the reply lists it was the last of
             end = "</li>" + "</ol></li>" * (depth - next_depth)
         return (
             f'<li id="comment-{cid}" class="{classes}">\n'
-            f'<article class="comment-body">{inside}</article>\n{end}\n'
+            f'<article class="comment-body" aria-label="{label}">{inside}</article>\n{end}\n'
         ).encode()
 
     def render(self, comments: list[tuple[int, tuple]]) -> list[bytes]:

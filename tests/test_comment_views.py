@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from forum.models import Comment, ModerationWord, SiteSettings
 
@@ -120,13 +121,34 @@ def test_comments_are_oldest_first_and_replies_nest_under_parents(client, open_t
 
     # The reply sits in the first comment's list of children, before the second comment.
     nested = re.search(
-        rf'<li id="comment-{first.pk}".*?<ol class="children">\s*'
+        rf'<li id="comment-{first.pk}".*?<ol class="children" role="list">\s*'
         rf'<li id="comment-{reply.pk}" class="comment depth-2">.*?</li>\s*</ol>\s*</li>\s*'
         rf'<li id="comment-{second.pk}" class="comment depth-1">',
         html,
         re.DOTALL,
     )
     assert nested
+
+
+def test_each_comment_is_labelled_with_whom_it_answers(client, open_thread):
+    """What a screen reader announces of each comment: its author, and for a reply the
+    author it answers."""
+    tom = UserFactory(username="tom", display_name="Tom Trusted")
+    ray = UserFactory(username="ray", display_name="Ray O'Replier")
+    first = CommentFactory(thread=open_thread, author=tom, body="First")
+    reply = CommentFactory(thread=open_thread, parent=first, author=ray, body="Reply")
+    gone = CommentFactory(thread=open_thread, parent=reply, deleted_at=timezone.now())
+    CommentFactory(thread=open_thread, parent=gone, author=tom, body="Still here")
+
+    html = client.get(open_thread.article.get_absolute_url()).content.decode()
+
+    labels = re.findall(r'<article class="comment-body" aria-label="([^"]*)">', html)
+    assert labels == [
+        "Comment by Tom Trusted",
+        "Reply to Tom Trusted, by Ray O&#x27;Replier",
+        "Deleted reply to Ray O&#x27;Replier",
+        "Reply to a deleted comment, by Tom Trusted",
+    ]
 
 
 def test_replies_deeper_than_five_are_shown_at_depth_five_without_reply_link(
@@ -396,6 +418,26 @@ def test_invisible_reply_is_refused_with_a_message(client, trusted_reader, publi
     assert response.status_code == 400
     assert "Please write a comment before posting." in response.content.decode()
     assert not published_comment.replies.exists()
+
+
+def test_refused_comment_gets_an_error_summary_linking_to_the_field(client, reader, open_thread):
+    """One alert above the form, that the page focuses (static/js/comment-focus.js),
+    with a link to the field to put right."""
+    client.force_login(reader)
+
+    response = client.post(post_url(open_thread), {"body": ""})
+
+    html = response.content.decode()
+    summary = re.search(r'<div id="comment-errors"[^>]*>(.*?)</div>', html, re.DOTALL)
+    assert summary
+    assert 'role="alert" tabindex="-1"' in summary[0]
+    assert re.search(
+        r'<a class="alert-link" href="#id_body">Please write a comment before posting.</a>',
+        summary[1],
+    )
+    assert 'id="id_body"' in html
+    # The browser leaves the check to the server, so an empty reply gets this summary too.
+    assert re.search(r'<form [^>]*id="commentform"[^>]*novalidate>', html)
 
 
 def test_visible_text_between_invisible_characters_is_accepted(client, trusted_reader, open_thread):

@@ -82,14 +82,14 @@ def output_path(request: pytest.FixtureRequest) -> Path:
 @pytest.fixture
 def new_context(
     request: pytest.FixtureRequest, browser: Browser, live_server, output_path: Path
-) -> Iterator[Callable[[], BrowserContext]]:
-    """Make a fresh browser context (its own cookies: one person) on the live server."""
+) -> Iterator[Callable[..., BrowserContext]]:
+    """Make a fresh browser context (its own cookies: one person) on the live server;
+    ``options`` go to Playwright's ``new_context`` (another viewport, ``reduced_motion``)."""
     contexts: list[BrowserContext] = []
 
-    def make() -> BrowserContext:
-        context = browser.new_context(
-            base_url=live_server.url, viewport={"width": 1280, "height": 900}
-        )
+    def make(**options) -> BrowserContext:
+        options = {"viewport": {"width": 1280, "height": 900}, **options}
+        context = browser.new_context(base_url=live_server.url, **options)
         context.set_default_timeout(TIMEOUT_MS)
         contexts.append(context)
         return context
@@ -106,6 +106,6 @@ def new_context(
 
 
 @pytest.fixture
-def page(new_context: Callable[[], BrowserContext]) -> Page:
+def page(new_context: Callable[..., BrowserContext]) -> Page:
     """A page in its own browser context, for a test that needs only one person."""
     return new_context().new_page()
