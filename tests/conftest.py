@@ -1,5 +1,8 @@
+from datetime import timedelta
+
 import pytest
 from django.core.cache import cache
+from django.utils import timezone
 
 from forum import services
 from forum.middleware import recent_pages
@@ -63,4 +66,16 @@ def pending_comment(open_thread):
         body="Hello, first time here.",
         status=Comment.Status.PENDING,
         reason="first comment",
+    )
+
+
+@pytest.fixture
+def own_comment(open_thread, trusted_reader):
+    """The trusted reader's comment: young enough to edit, old enough for a new comment
+    not to be a flood."""
+    return CommentFactory(
+        thread=open_thread,
+        author=trusted_reader,
+        body="My own words.",
+        created_at=timezone.now() - timedelta(minutes=5),
     )

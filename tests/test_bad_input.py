@@ -91,17 +91,6 @@ def page(response) -> str:
 
 
 @pytest.fixture
-def own_comment(open_thread, trusted_reader):
-    """The trusted reader's comment, young enough to edit, old enough not to flood."""
-    return CommentFactory(
-        thread=open_thread,
-        author=trusted_reader,
-        body="My own words.",
-        created_at=timezone.now() - timedelta(minutes=5),
-    )
-
-
-@pytest.fixture
 def signed_in(client, trusted_reader):
     client.force_login(trusted_reader)
     return client

@@ -9,7 +9,6 @@ one example stores (a comment, a flood of them) changes the next one's answer.
 
 import re
 from contextlib import contextmanager
-from datetime import timedelta
 from urllib.parse import quote, quote_from_bytes
 
 import pytest
@@ -17,7 +16,6 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
@@ -25,8 +23,6 @@ from hypothesis import strategies as st
 from forum.forms import is_invisible
 from forum.middleware import recent_pages
 from forum.models import Comment, Report
-
-from .factories import CommentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -75,17 +71,6 @@ def acceptable(text: str) -> bool:
         and not is_invisible(text)
         and len(text) <= settings.FORUM_COMMENT_MAX_LENGTH
         and not NOT_IN_XML.search(text)
-    )
-
-
-@pytest.fixture
-def own_comment(open_thread, trusted_reader):
-    """Young enough to edit, old enough for a new comment not to be a flood."""
-    return CommentFactory(
-        thread=open_thread,
-        author=trusted_reader,
-        body="My own words.",
-        created_at=timezone.now() - timedelta(minutes=5),
     )
 
 
