@@ -338,11 +338,12 @@ class Comment(models.Model):
                 name="comment_thread_roots",
             ),
             models.Index(fields=["root", "created_at"], name="comment_root_replies"),
-            # "Has this top-level comment a published reply?" (deleted ones stay if so),
-            # and "how many can this reader read?" (the page's "N more replies"), from
-            # the index alone: a partial index on published comments would not do for
-            # SQLite, which checks each row again when the status comes as a parameter.
-            models.Index(fields=["root", "status", "deleted_at"], name="comment_root_status"),
+            # "Has this top-level comment a published reply?" (deleted ones stay if so).
+            models.Index(
+                fields=["root"],
+                condition=Q(status="published", deleted_at__isnull=True),
+                name="comment_counted_replies",
+            ),
             # The moderation queue: one status, oldest or newest first.
             models.Index(fields=["status", "created_at"], name="comment_queue"),
             # "Has this reader a published comment yet?"
