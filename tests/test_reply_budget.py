@@ -114,7 +114,7 @@ def test_newest_first_turns_the_threads_not_the_replies(client, open_thread, fiv
 
 
 def test_the_whole_thread_shows_every_reply(client, open_thread, five_replies):
-    root, replies = five_replies
+    _root, replies = five_replies
     CommentFactory(thread=open_thread, parent=replies[0], body="Nested")
 
     html = article_html(client, open_thread, cpage="all")
@@ -146,9 +146,7 @@ def test_a_deleted_reply_takes_no_place_and_is_not_counted(client, open_thread, 
     assert ">1 more reply</a>" in html
 
 
-def test_hidden_replies_are_neither_shown_nor_counted(
-    client, open_thread, five_replies, moderator
-):
+def test_hidden_replies_are_neither_shown_nor_counted(client, open_thread, five_replies, moderator):
     _, replies = five_replies
     services.remove(replies[3], by=moderator)
     CommentFactory(thread=open_thread, parent=replies[0], status=Comment.Status.SPAM, reason="x")
@@ -159,7 +157,7 @@ def test_hidden_replies_are_neither_shown_nor_counted(
 def test_a_readers_own_waiting_reply_is_counted_for_them_alone(
     client, open_thread, five_replies, reader
 ):
-    root, replies = five_replies
+    _root, replies = five_replies
     CommentFactory(
         thread=open_thread, parent=replies[4], author=reader, status="pending", reason="first"
     )
@@ -243,9 +241,7 @@ def test_the_api_still_pages_whole_threads(client, open_thread, five_replies):
 # The fragment that "N more replies" puts in place
 
 
-def test_the_fragment_holds_the_whole_reply_tree_as_a_reply_list(
-    client, open_thread, five_replies
-):
+def test_the_fragment_holds_the_whole_reply_tree_as_a_reply_list(client, open_thread, five_replies):
     root, replies = five_replies
     nested = CommentFactory(thread=open_thread, parent=replies[4], body="Nested")
 
@@ -357,7 +353,7 @@ def test_a_new_reply_changes_the_fragment(client, open_thread, five_replies, tru
 
 
 def test_a_readers_own_fragment_is_never_cached(client, open_thread, five_replies, reader):
-    root, replies = five_replies
+    root, _replies = five_replies
     CommentFactory(thread=open_thread, parent=root, author=reader)
     client.force_login(reader)
 
@@ -370,9 +366,7 @@ def test_a_readers_own_fragment_is_never_cached(client, open_thread, five_replie
 # The thread's own page, without JavaScript
 
 
-def test_the_threads_own_page_shows_the_comment_and_every_reply(
-    client, open_thread, five_replies
-):
+def test_the_threads_own_page_shows_the_comment_and_every_reply(client, open_thread, five_replies):
     root, replies = five_replies
     nested = CommentFactory(thread=open_thread, parent=replies[4])
 
@@ -418,7 +412,7 @@ def test_the_permalink_of_the_fifth_reply_lands_on_it(client, open_thread, five_
 
 
 def test_the_permalink_of_a_nested_reply_lands_on_it(client, open_thread, five_replies):
-    root, replies = five_replies
+    _root, replies = five_replies
     nested = CommentFactory(thread=open_thread, parent=replies[4])
     deeper = CommentFactory(thread=open_thread, parent=nested)
 
@@ -452,7 +446,7 @@ def test_what_is_not_a_top_level_comment_of_the_page_expands_nothing(
 def test_posting_a_reply_lands_on_it_however_deep_in_the_thread(
     client, open_thread, five_replies, trusted_reader
 ):
-    root, replies = five_replies
+    _root, replies = five_replies
     client.force_login(trusted_reader)
 
     response = client.post(

@@ -92,7 +92,7 @@ def test_more_replies_open_in_place_with_the_focus_on_the_first_new_one(
 def test_without_javascript_more_replies_opens_the_threads_own_page(
     browser, live_server, output_path, long_thread
 ):
-    top, replies, nested = long_thread
+    top, replies, _nested = long_thread
     context = browser.new_context(base_url=live_server.url, java_script_enabled=False)
     try:
         page = context.new_page()
@@ -104,9 +104,9 @@ def test_without_javascript_more_replies_opens_the_threads_own_page(
         expect(page.get_by_role("heading", name=f"A thread on “{ARTICLE_TITLE}”")).to_be_visible()
         expect(page.locator("li.comment")).to_have_count(8)
         expect(page.locator(f"#comment-{top.pk} > ol.children > li.comment")).to_have_count(5)
-        expect(
-            page.locator(f"#comment-{replies[0].pk} > ol.children > li.comment")
-        ).to_have_count(2)
+        expect(page.locator(f"#comment-{replies[0].pk} > ol.children > li.comment")).to_have_count(
+            2
+        )
         page.screenshot(path=output_path / "thread-page.png", full_page=True)
 
         # Back to the story, at the comment.
