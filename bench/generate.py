@@ -5,7 +5,9 @@ The same seed gives the same article, the same tree, bodies, authors and times:
 
 - about 30% of the comments are top-level; each other one answers one of the 50 latest
   comments that can take a reply, no deeper than the forum's depth limit (5 levels), so
-  that threads have a few to a few dozen comments whatever N;
+  that threads have a few to a few dozen comments whatever N (the "recent" shape); or,
+  in the "uniform" shape, any earlier comment that can take one, chosen uniformly, so
+  that the early threads gather the replies as they do in real discussions;
 - bodies of 200 to 600 characters of plain text, some with a paragraph break or one link;
 - 200 distinct authors (``bench-reader-000`` ...), shared by every generated article;
 - optionally some comments waiting for a moderator, chosen among those without replies
@@ -118,8 +120,16 @@ def make_body(rng: random.Random, number: int) -> str:
     return text
 
 
-def make_tree(count: int, rng: random.Random, max_depth: int):
-    """Each comment's parent (an earlier comment, or None) and depth (1 at top level)."""
+SHAPES = ("recent", "uniform")
+
+
+def make_tree(count: int, rng: random.Random, max_depth: int, shape: str = "recent"):
+    """Each comment's parent (an earlier comment, or None) and depth (1 at top level).
+
+    A reply answers one of the REPLY_WINDOW latest comments that can take one
+    ("recent"), or any of them ("uniform"): a random recursive tree, where comment i
+    gathers about (N/i)^0.7 descendants."""
+    window = REPLY_WINDOW if shape == "recent" else count
     parents: list[int | None] = []
     depths: list[int] = []
     can_take_reply: list[int] = []
@@ -127,7 +137,7 @@ def make_tree(count: int, rng: random.Random, max_depth: int):
         if index == 0 or rng.random() < TOP_LEVEL_SHARE:
             parent, depth = None, 1
         else:
-            recent = min(len(can_take_reply), REPLY_WINDOW)
+            recent = min(len(can_take_reply), window)
             parent = can_take_reply[len(can_take_reply) - 1 - rng.randrange(recent)]
             depth = depths[parent] + 1
         parents.append(parent)
@@ -241,9 +251,11 @@ def generate(
     seed: int = SEED,
     slug: str | None = None,
     authors: int = AUTHORS,
+    shape: str = "recent",
 ) -> GeneratedThread:
-    """Write one published article with ``comments`` comments, ``pending`` of them waiting
-    for a moderator, and return what was made."""
+    """Write one published article with ``comments`` comments in a reply tree of
+    ``shape`` (SHAPES), ``pending`` of them waiting for a moderator, and return what was
+    made."""
     from django.conf import settings
     from django.db import transaction
     from django.db.models import Max
@@ -254,18 +266,22 @@ def generate(
     from forum.services import refresh_thread
 
     started = time.perf_counter()
-    rng = random.Random(f"{seed}:{comments}:{pending}")
+    if shape not in SHAPES:
+        raise ValueError(f"shape must be one of {', '.join(SHAPES)}, not {shape!r}")
+    # The recent shape keeps the seed it always had, so that its data stays the same.
+    rng = random.Random(f"{seed}:{comments}:{pending}" + ("" if shape == "recent" else shape))
     max_depth = settings.FORUM_MAX_THREAD_DEPTH
-    parents, depths = make_tree(comments, rng, max_depth)
+    parents, depths = make_tree(comments, rng, max_depth, shape)
     held = choose_pending(pending, parents, rng)
     pool = [make_body(rng, number) for number in range(min(BODY_POOL, max(comments, 1)))]
     rendered = [str(render_comment_body(body)) for body in pool]
-    slug = slug or f"bench-{comments}-comments"
+    slug = slug or f"bench-{comments}-comments" + ("" if shape == "recent" else f"-{shape}")
 
     with transaction.atomic():
         writers = bench_authors(authors)
         article = Article.objects.create(
-            title=f"Benchmark story with {comments:,} comments",
+            title=f"Benchmark story with {comments:,} comments"
+            + ("" if shape == "recent" else f" ({shape} tree)"),
             slug=slug,
             standfirst="A generated story for the performance benchmark.",
             body="A generated story.\n\nIts comments come from bench/generate.py.",
@@ -331,6 +347,9 @@ def main(argv=None) -> int:
     )
     parser.add_argument("--seed", type=int, default=SEED, help=f"default {SEED}")
     parser.add_argument("--slug", help="the article's slug (default bench-N-comments)")
+    parser.add_argument(
+        "--shape", choices=SHAPES, default="recent", help="the reply tree (default recent)"
+    )
     options = parser.parse_args(argv)
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "forum.settings")
@@ -338,7 +357,11 @@ def main(argv=None) -> int:
 
     django.setup()
     generated = generate(
-        options.comments, pending=options.pending, seed=options.seed, slug=options.slug
+        options.comments,
+        pending=options.pending,
+        seed=options.seed,
+        slug=options.slug,
+        shape=options.shape,
     )
     print(generated.describe())
     return 0

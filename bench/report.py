@@ -64,16 +64,26 @@ def load_imports(folder: Path) -> dict:
     }
 
 
-def find(run: dict, key: str, variant: str, n: int | None = None) -> list[dict]:
+SHAPES = {"recent": "recent tree", "uniform": "uniform tree"}
+
+
+def find(
+    run: dict, key: str, variant: str, n: int | None = None, shape: str = "recent"
+) -> list[dict]:
+    """The measurements of ``key`` and ``variant`` on articles of the reply tree
+    ``shape`` (results from before the uniform shape have none: the recent one)."""
     return [
         m
         for m in run["measurements"]
-        if m["key"] == key and m["variant"] == variant and (n is None or m["n"] == n)
+        if m["key"] == key
+        and m["variant"] == variant
+        and (n is None or m["n"] == n)
+        and m.get("shape", "recent") == shape
     ]
 
 
-def one(run: dict, key: str, variant: str, n: int) -> dict | None:
-    found = find(run, key, variant, n)
+def one(run: dict, key: str, variant: str, n: int, shape: str = "recent") -> dict | None:
+    found = find(run, key, variant, n, shape)
     return found[0] if found else None
 
 
@@ -82,7 +92,8 @@ def measurements_table(runs: dict) -> list[str]:
     rows = {}
     for database in databases:
         for m in runs[database]["measurements"]:
-            rows.setdefault((m["key"], m["variant"], m["n"]), {})[database] = m
+            shape = m.get("shape", "recent")
+            rows.setdefault((m["key"], m["variant"], shape, m["n"]), {})[database] = m
     head = f"{'measurement':<36} {'N':>8} {'shown':>6}"
     for database in databases:
         head += f" | {DATABASES[database]:^32}"
@@ -90,12 +101,15 @@ def measurements_table(runs: dict) -> list[str]:
     for _ in databases:
         sub += f" | {'queries':>9} {'median ms':>10} {'min ms':>9}"
     lines = [head, sub, "-" * len(sub)]
-    for (key, variant, n), by_database in rows.items():
+    for (key, variant, shape, n), by_database in rows.items():
         shown = next(
             (m["comments_rendered"] for m in by_database.values() if m["comments_rendered"]),
             None,
         )
-        line = f"{LABELS.get((key, variant), key + ' ' + variant):<36} {n:>8,} "
+        label = LABELS.get((key, variant), key + " " + variant)
+        if shape != "recent":
+            label = label.replace(", cache", f", {shape}, cache")
+        line = f"{label:<36} {n:>8,} "
         line += f"{shown if shown is not None else '':>6}"
         for database in databases:
             m = by_database.get(database)
@@ -110,8 +124,8 @@ def measurements_table(runs: dict) -> list[str]:
     return lines
 
 
-def _ratio(run, key, variant, small, large) -> tuple[float | None, str]:
-    low, high = one(run, key, variant, small), one(run, key, variant, large)
+def _ratio(run, key, variant, small, large, shape="recent") -> tuple[float | None, str]:
+    low, high = one(run, key, variant, small, shape), one(run, key, variant, large, shape)
     if low is None or high is None:
         return None, "not measured"
     ratio = high["median_ms"] / low["median_ms"]
@@ -121,8 +135,8 @@ def _ratio(run, key, variant, small, large) -> tuple[float | None, str]:
     )
 
 
-def _max_queries(run, key, variant, limit) -> tuple[bool | None, str]:
-    found = find(run, key, variant)
+def _max_queries(run, key, variant, limit, shape="recent") -> tuple[bool | None, str]:
+    found = find(run, key, variant, shape=shape)
     if not found:
         return None, "not measured"
     worst = max(found, key=lambda m: m["queries"])
@@ -149,19 +163,49 @@ def in_process_verdicts(runs: dict) -> list[Verdict]:
         ns = sorted({m["n"] for m in find(run, "admin_queue", "moderator")})
         return ns[0], ns[-1]
 
-    add(
-        f"article page 1 (cache off): <= {ARTICLE_PAGE_QUERIES} queries at every N",
-        lambda run: _max_queries(run, "article_page", "uncached", ARTICLE_PAGE_QUERIES),
-    )
+    for shape, tree in SHAPES.items():
+        add(
+            f"article page 1 (cache off), {tree}: <= {ARTICLE_PAGE_QUERIES} queries at every N",
+            lambda run, shape=shape: _max_queries(
+                run, "article_page", "uncached", ARTICLE_PAGE_QUERIES, shape
+            ),
+        )
 
-    def article_ratio(run):
-        ratio, text = _ratio(run, "article_page", "uncached", *sizes(run))
-        return (None if ratio is None else ratio <= ARTICLE_PAGE_RATIO), text
+        def article_ratio(run, shape=shape):
+            ratio, text = _ratio(run, "article_page", "uncached", *sizes(run), shape)
+            return (None if ratio is None else ratio <= ARTICLE_PAGE_RATIO), text
 
-    add(
-        f"article page 1 (cache off): median largest/smallest N <= {ARTICLE_PAGE_RATIO}x",
-        article_ratio,
-    )
+        add(
+            f"article page 1 (cache off), {tree}: median largest/smallest N "
+            f"<= {ARTICLE_PAGE_RATIO}x",
+            article_ratio,
+        )
+
+        def first_page_comments(run, shape=shape):
+            bound = run["first_page_bound"]
+            found = find(run, "article_page", "uncached", shape=shape)
+            if not found:
+                return None, "not measured"
+            shown = ", ".join(f"{m['comments_rendered'] or 0:,} at N={m['n']:,}" for m in found)
+            worst = max(m["comments_rendered"] or 0 for m in found)
+            return worst <= bound["comments"], (
+                f"{shown} (bound {bound['comments']:,}: {bound['threads_per_page']} threads, "
+                f"{bound['replies_per_level']} replies a level, {bound['levels']} level(s))"
+            )
+
+        add(f"article page 1, {tree}: comments shown <= the budget's bound", first_page_comments)
+
+    def whole_uniform(run):
+        m = one(run, "whole_thread", "uncached", sizes(run)[1], "uniform")
+        if m is None:
+            return None, "not measured"
+        shown = m["comments_rendered"] or 0
+        return None, (
+            f"{shown:,} comments shown, {m['median_ms']:.0f} ms, {m['queries']} queries "
+            f"(N={m['n']:,}; info)"
+        )
+
+    add("whole thread ?cpage=all, uniform tree at largest N: still whole", whole_uniform)
 
     def whole_queries(run):
         m = one(run, "whole_thread", "uncached", sizes(run)[1])

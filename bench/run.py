@@ -14,7 +14,9 @@ What it builds, in this order, so that every page is measured over a realistic t
 3. articles with 100, 1,000 and 10,000 published comments: their first page, the whole
    thread in one page, and posting a comment and a reply, each timed at every N, the N
    taking turns (each round times one run at each N), so that a slow moment of a shared
-   machine weighs on every N alike.
+   machine weighs on every N alike; then the same sizes in a uniformly random reply tree
+   (bench/generate.py's "uniform" shape, where the early threads gather the replies):
+   their first page and their whole thread.
 
 Each measurement: 2 warm-ups (the second one counts the queries and keeps their SQL), then
 at least 10 timed runs, reported as median and minimum. Pages are measured with the
@@ -61,6 +63,7 @@ class Measurement:
     variant: str  # uncached, cached, moderator, superuser, ...
     n: int  # comments in the article, or in the whole table for the queue
     url: str
+    shape: str = "recent"  # the article's reply tree (bench/generate.py's SHAPES)
     queries: int = 0  # every statement, as django_assert_max_num_queries counts them
     transaction_statements: int = 0  # of which BEGIN, COMMIT, SAVEPOINT ...
     runs_ms: list[float] = field(default_factory=list)
@@ -162,7 +165,8 @@ class Bench:
                 self._profile(measurement, case.request, case.prepare)
             self.measurements.append(measurement)
             print(
-                f"  {measurement.key:<14} {measurement.variant:<10} N={measurement.n:>7,}  "
+                f"  {measurement.key:<14} {measurement.variant:<10} {measurement.shape:<8} "
+                f"N={measurement.n:>7,}  "
                 f"{measurement.queries:>2} queries  median {measurement.median_ms:8.1f} ms  "
                 f"min {measurement.min_ms:8.1f} ms"
                 + (
@@ -298,8 +302,11 @@ class Posters:
         return reader
 
 
-def measure_articles(bench: Bench, articles: list, posters: Posters, rng: random.Random) -> None:
-    """Every article page measurement, each at every N in turns (Bench.measure_in_turns)."""
+def measure_articles(
+    bench: Bench, articles: list, posters: Posters, rng: random.Random, uniform: list
+) -> None:
+    """Every article page measurement, each at every N in turns (Bench.measure_in_turns);
+    the first page and the whole thread of the ``uniform`` trees too."""
     from django.test import Client, override_settings
 
     # One client for readers and one for posters, as one server process: a new test
@@ -309,13 +316,13 @@ def measure_articles(bench: Bench, articles: list, posters: Posters, rng: random
     poster = Client()
     text = "I read the whole discussion before writing this, and I still think so. " * 5
 
-    def page(key: str, variant: str, query: str = "") -> list[Case]:
+    def page(key: str, variant: str, query: str = "", shape: str = "recent") -> list[Case]:
         cases = []
-        for generated in articles:
+        for generated in articles if shape == "recent" else uniform:
             url = generated.article.get_absolute_url() + query
             cases.append(
                 Case(
-                    Measurement(key, variant, generated.comments, url),
+                    Measurement(key, variant, generated.comments, url, shape=shape),
                     lambda _prepared, url=url: reader.get(url),
                     _expect_page,
                 )
@@ -350,9 +357,28 @@ def measure_articles(bench: Bench, articles: list, posters: Posters, rng: random
     with override_settings(FORUM_SECTION_CACHE_SECONDS=0):
         bench.measure_in_turns(page("article_page", "uncached"))
         bench.measure_in_turns(page("whole_thread", "uncached", "?cpage=all"))
+        bench.measure_in_turns(page("article_page", "uncached", shape="uniform"))
+        bench.measure_in_turns(page("whole_thread", "uncached", "?cpage=all", shape="uniform"))
     bench.measure_in_turns(page("article_page", "cached"))
     bench.measure_in_turns(posting("comment"))
     bench.measure_in_turns(posting("reply"))
+
+
+def first_page_bound() -> dict:
+    """The most comments a page of threads may show by the settings: each top-level
+    comment with its first replies, level after level (forum.threads.budgeted_comments)."""
+    from django.conf import settings
+
+    from forum.threads import replies_budget
+
+    budget, levels = replies_budget()
+    per_thread = sum(budget**level for level in range(levels + 1))
+    return {
+        "threads_per_page": settings.FORUM_THREADS_PER_PAGE,
+        "replies_per_level": budget,
+        "levels": levels,
+        "comments": settings.FORUM_THREADS_PER_PAGE * per_thread,
+    }
 
 
 def measure_memory(url: str, database_url: str) -> dict:
@@ -558,12 +584,17 @@ def run(options) -> dict:
         posters = Posters()
         rng = random.Random(20150121)
         articles = {}
+        uniform = []
         for size in options.sizes:
             generated = generate(size)
             articles[size] = generated
             datasets.append(generated.describe())
             print("  " + datasets[-1], flush=True)
-        measure_articles(bench, [articles[size] for size in options.sizes], posters, rng)
+        for size in options.sizes:
+            uniform.append(generate(size, shape="uniform"))
+            datasets.append(uniform[-1].describe())
+            print("  " + datasets[-1], flush=True)
+        measure_articles(bench, [articles[size] for size in options.sizes], posters, rng, uniform)
 
         largest = articles[max(options.sizes)]
         memory = measure_memory(largest.article.get_absolute_url() + "?cpage=all", database_url)
@@ -585,6 +616,7 @@ def run(options) -> dict:
         "load_average": load_average,
         "warmups": options.warmups,
         "runs": options.runs,
+        "first_page_bound": first_page_bound(),
         "datasets": datasets,
         "queue_table": table,
         "explained_over_rows": final_rows,

@@ -71,17 +71,29 @@ class CommentItems:
     comments, and a template tag or filter per comment costs more than the page may
     take. ``templates/forum/_comment_list.html`` puts it in place. What a comment shows:
     its author, time, "edited", the awaiting-moderation note (its own author only), the
-    pre-rendered body, and the links the reader may use.
+    pre-rendered body, and the links the reader may use. A top-level comment whose
+    replies are not all shown ends with "N more replies".
     """
 
     def __init__(
-        self, *, user, accepting: bool, reported_ids: set, page_query: str, editable, times_zone
+        self,
+        *,
+        user,
+        accepting: bool,
+        reported_ids: set,
+        page_query: str,
+        editable,
+        times_zone,
+        reply_page: str = "",
     ):
         self.signed_in = user.is_authenticated
         self.user_id = user.pk
         self.accepting = accepting
         self.reported_ids = reported_ids
         self.page_query = page_query  # "cpage=2&amp;" etc., kept by the reply links
+        # Where the reply links take the reader without JavaScript: the article page with
+        # its form, from the page itself ("") or from elsewhere (its address).
+        self.reply_page = reply_page
         self.editable = editable  # the edit-window rule, forum.moderation.edit_window_open
         self.times_zone = times_zone  # the zone the rows' times are in (they have none)
         self.max_depth = settings.FORUM_MAX_THREAD_DEPTH
@@ -99,7 +111,14 @@ class CommentItems:
         self.login_url = reverse("login")
         self.url = {
             name: reverse(f"forum:{name}", args=[0]).split("/0/")
-            for name in ("comment-permalink", "edit-comment", "delete-comment", "report-comment")
+            for name in (
+                "comment-permalink",
+                "edit-comment",
+                "delete-comment",
+                "report-comment",
+                "comment-replies",
+                "comment-replies-fragment",
+            )
         }
 
     def link(self, name: str, comment_id: int) -> str:
@@ -130,7 +149,8 @@ class CommentItems:
         if self.accepting and can_be_replied_to(depth, row, self.max_depth):
             if self.signed_in:
                 links.append(
-                    f'<a class="comment-reply-link" href="?{self.page_query}replyto={cid}'
+                    f'<a class="comment-reply-link" href="{self.reply_page}?{self.page_query}'
+                    f"replyto={cid}"
                     f'#respond" data-comment-id="{cid}" data-author="{author}">Reply</a>'
                 )
             else:
@@ -163,10 +183,21 @@ class CommentItems:
             return ""
         return '<div class="comment-actions small">' + " ".join(links) + "</div>"
 
-    def item(self, depth: int, row, next_depth: int) -> bytes:
+    def more_replies(self, comment_id: int, count: int) -> str:
+        """The "N more replies" of a top-level comment: a link to its thread's own page,
+        which static/js/more-replies.js opens in place instead."""
+        words = "1 more reply" if count == 1 else f"{count} more replies"
+        return (
+            f'<p class="comment-more"><a class="comment-more-link" '
+            f'href="{self.link("comment-replies", comment_id)}" data-comment-id="{comment_id}" '
+            f'data-fragment="{self.link("comment-replies-fragment", comment_id)}">{words}</a></p>'
+        )
+
+    def item(self, depth: int, row, next_depth: int, more: str = "") -> bytes:
         """One comment's ``<li>``, UTF-8 encoded; ``next_depth`` is the depth of the
         comment shown after it (1 after the last), which says which lists open or close
-        after this one."""
+        after this one. ``more``: the "N more replies" of the top-level comment whose
+        item this one ends."""
         cid = row[CommentRow.PK]
         pending = row[CommentRow.STATUS] == "pending"
         classes = f"comment depth-{depth}"
@@ -210,14 +241,20 @@ class CommentItems:
             end = '<ol class="children" role="list">'
         else:  # this comment's item ends, and so do the reply lists it was the last of
             end = "</li>" + "</ol></li>" * (depth - next_depth)
+        if more:  # before the top-level comment's own "</li>", the last one
+            end = end[: -len("</li>")] + more + "</li>"
         return (
             f'<li id="comment-{cid}" class="{classes}">\n'
             f'<article class="comment-body" aria-label="{label}">{inside}</article>\n{end}\n'
         ).encode()
 
-    def render(self, comments: list[tuple[int, tuple]]) -> list[bytes]:
+    def render(
+        self, comments: list[tuple[int, tuple]], *, more: dict | None = None, last_depth: int = 1
+    ) -> list[bytes]:
         """The items of a page's ``(depth, row)`` pairs (``ThreadPage.comments``), each
-        as safe, UTF-8 encoded HTML.
+        as safe, UTF-8 encoded HTML, with the "N more replies" of ``more`` (top-level
+        comment id -> replies left out, ``ThreadPage.more``). ``last_depth``: the depth
+        the list ends at (that of its first comment).
 
         Bytes, for the page is sent as bytes: a whole thread's list runs to megabytes,
         and as one string (two or four bytes a letter as soon as one comment has a curly
@@ -225,8 +262,19 @@ class CommentItems:
         """
         # body_html was sanitised by render_comment_body when the comment was written.
         # Each comment's next depth; after the last one, the top level.
-        following = [depth for depth, _ in comments[1:]] + [1]
-        return [
-            self.item(depth, row, next_depth)
-            for (depth, row), next_depth in zip(comments, following, strict=False)
-        ]
+        following = [depth for depth, _ in comments[1:]] + [last_depth]
+        if not more:
+            return [
+                self.item(depth, row, next_depth)
+                for (depth, row), next_depth in zip(comments, following, strict=False)
+            ]
+        items = []
+        root_id = None
+        for (depth, row), next_depth in zip(comments, following, strict=False):
+            if depth == 1:
+                root_id = row[CommentRow.PK]
+            control = ""
+            if next_depth == 1 and root_id in more:
+                control = self.more_replies(root_id, more[root_id])
+            items.append(self.item(depth, row, next_depth, control))
+        return items

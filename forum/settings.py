@@ -286,7 +286,11 @@ FORUM_MODERATOR_MAIL_MINUTES = 15  # at most one "comments are waiting" mail thi
 FORUM_MAIL_ATTEMPTS = 6  # tries to send a mail, 1, 5, 25, 125 and 625 minutes apart
 # Where the forum is served, for links in mails.
 FORUM_SITE_URL = os.environ.get("FORUM_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
-FORUM_THREADS_PER_PAGE = 50  # top-level comments per page, with all their replies
+FORUM_THREADS_PER_PAGE = 50  # top-level comments per page of the article
+# Under each of them the page shows the first replies of each comment (oldest first),
+# this many, down this many levels; the rest of the thread opens from "N more replies".
+FORUM_REPLIES_PER_LEVEL = 3
+FORUM_REPLY_LEVELS = 1
 FORUM_NEWEST_FIRST = False  # WordPress's default: oldest first
 # What erasing an account does to its comments (forum/personal_data.py): "anonymise"
 # keeps their text under "[deleted user]"; "remove" takes the text away too, leaving

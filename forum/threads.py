@@ -2,7 +2,7 @@
 arranged as a reply tree."""
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import tzinfo
 
 from django.conf import settings
@@ -10,12 +10,20 @@ from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import (
     BooleanField,
+    Case,
     DateTimeField,
     ExpressionWrapper,
+    F,
     Func,
+    IntegerField,
+    OuterRef,
     Q,
     Subquery,
+    When,
+    Window,
 )
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import RowNumber
 
 from articles.models import Article
 
@@ -39,6 +47,9 @@ class ThreadPage:
     number: int | str  # a page number, or "all"
     page_count: int
     newest_first: bool
+    # Top-level comment id -> how many replies under it the page leaves out, for its
+    # "N more replies": the replies this reader could read there, less those shown.
+    more: dict[int, int] = field(default_factory=dict)
 
     @property
     def page_numbers(self) -> list[int | None]:
@@ -209,13 +220,19 @@ def thread_page(
     number: int | str = 1,
     newest_first: bool = False,
     own_pending: bool = False,
+    budgeted: bool = False,
+    expand: int | None = None,
 ) -> ThreadPage:
-    """The page ``number`` of the thread's top-level comments with all their replies.
+    """The page ``number`` of the thread's top-level comments with all their replies
+    (the whole thread for "all"), or, ``budgeted``, with the first few of them
+    (``budgeted_comments``): the article page's way, so that a page stays light however
+    the replies spread. ``expand`` names a top-level comment of the page whose replies
+    are all shown even so (where a permalink points).
 
-    Two queries: the page's top-level ids, then those comments and every reply under
-    them (their ``root``). The counts come from the thread row, kept by the services;
-    for a reader with comments of their own waiting (``own_pending``), their top-level
-    ones are counted too.
+    Unbudgeted, two queries: the page's top-level ids, then those comments and every
+    reply under them (their ``root``). The page counts come from the thread row, kept by
+    the services; for a reader with comments of their own waiting (``own_pending``),
+    their top-level ones are counted too.
     """
     visible = Comment.objects.visible_to(user).filter(thread=thread)
     root_count = thread.root_count
@@ -224,30 +241,180 @@ def thread_page(
     pages = page_count(root_count)
     if number != ALL:
         number = min(number, pages)
-    if number == ALL:
-        comments = visible
-    else:
-        start = (number - 1) * page_size()
-        root_ids = list(
-            _roots_in_order(visible, newest_first).values_list("pk", flat=True)[
-                start : start + page_size()
-            ]
-        )
-        # By id and root alone, so that every database finds them through those two
-        # indexes (SQLite, without statistics, would walk the thread by status); who
-        # may see each one is then decided below, as visible_to() does.
-        comments = Comment.objects.filter(Q(pk__in=root_ids) | Q(root__in=root_ids))
-    rows, times_zone = CommentRow.read(comments.order_by("created_at", "id"))
-    reader = user.pk if user.is_authenticated else None
-    shown = [row for row in rows if CommentRow.visible_to(row, reader)]
-    return ThreadPage(
+    page = ThreadPage(
         thread=thread,
-        comments=arrange(shown, newest_first=newest_first),
-        times_zone=times_zone,
+        comments=[],
+        times_zone=connections[visible.db].timezone,
         number=number,
         page_count=pages,
         newest_first=newest_first,
     )
+    reader = user.pk if user.is_authenticated else None
+    if number == ALL:
+        comments = visible
+    else:
+        start = (number - 1) * page_size()
+        roots = _roots_in_order(visible, newest_first)[start : start + page_size()]
+        if budgeted:
+            page.comments, page.more = budgeted_comments(
+                roots, user, own_pending=own_pending, expand=expand
+            )
+            return page
+        root_ids = list(roots.values_list("pk", flat=True))
+        # By id and root alone, so that every database finds them through those two
+        # indexes (SQLite, without statistics, would walk the thread by status); who
+        # may see each one is then decided below, as visible_to() does.
+        comments = Comment.objects.filter(Q(pk__in=root_ids) | Q(root__in=root_ids))
+    rows, page.times_zone = CommentRow.read(comments.order_by("created_at", "id"))
+    shown = [row for row in rows if CommentRow.visible_to(row, reader)]
+    page.comments = arrange(shown, newest_first=newest_first)
+    return page
+
+
+def replies_budget() -> tuple[int, int]:
+    """How many replies a page shows under each comment, and down how many levels."""
+    levels = min(settings.FORUM_REPLY_LEVELS, settings.FORUM_MAX_THREAD_DEPTH - 1)
+    return max(settings.FORUM_REPLIES_PER_LEVEL, 0), max(levels, 0)
+
+
+def budgeted_comments(
+    roots, user, *, own_pending: bool = False, expand: int | None = None
+) -> tuple[list[tuple[int, tuple]], dict[int, int]]:
+    """The page's top-level comments (the queryset ``roots``, in page order), each with
+    its first ``FORUM_REPLIES_PER_LEVEL`` replies (oldest first), each of those with its
+    own first ones, down ``FORUM_REPLY_LEVELS`` levels; and how many replies that leaves
+    out under each top-level comment.
+
+    So a page holds at most threads per page x (1 + budget + budget² ...) comments, and
+    costs the same few queries however long its threads are: one for the top-level
+    comments, one per level for the replies (a window function picks the first ones of
+    each comment), one that counts each thread's replies through the
+    ``comment_counted_replies`` index. ``expand``, one of the top-level comments, comes
+    with its whole reply tree, in one query more.
+
+    Only comments the reader can read take a place: a reply its author deleted shows
+    as "[comment deleted]" once its thread is opened, if replies below it are shown.
+    """
+    budget, levels = replies_budget()
+    max_depth = settings.FORUM_MAX_THREAD_DEPTH
+    reader = user.pk if user.is_authenticated else None
+    root_rows, _ = CommentRow.read(roots)
+    replies = {}  # comment id -> its replies shown, oldest first
+    parents = [row[CommentRow.PK] for row in root_rows if row[CommentRow.PK] != expand]
+    for _ in range(levels if budget else 0):
+        if not parents:
+            break
+        rows, _ = CommentRow.read(first_replies(parents, user, budget))
+        for row in rows:
+            replies.setdefault(row[CommentRow.PARENT_ID], []).append(row)
+        parents = [row[CommentRow.PK] for row in rows]
+
+    comments = []
+    shown = {}  # top-level comment id -> replies shown under it
+    for root in root_rows:
+        root_id = root[CommentRow.PK]
+        if root_id == expand:
+            rows, _ = CommentRow.read(
+                Comment.objects.filter(Q(pk=root_id) | Q(root=root_id)).order_by("created_at", "id")
+            )
+            comments += arrange([row for row in rows if CommentRow.visible_to(row, reader)])
+            continue
+        first = len(comments)
+        stack = [(root, 1)]  # depth first, the next one on top
+        while stack:
+            row, depth = stack.pop()
+            comments.append((depth, row))
+            below = min(depth + 1, max_depth)
+            stack.extend((reply, below) for reply in reversed(replies.get(row[CommentRow.PK], ())))
+        shown[root_id] = len(comments) - first - 1
+    readable = readable_replies(shown, user, own_pending=own_pending)
+    more = {root_id: readable[root_id] - count for root_id, count in shown.items()}
+    return comments, {root_id: count for root_id, count in more.items() if count > 0}
+
+
+def readable_by(user) -> Q:
+    """What the reader can read, not "[comment deleted]": published comments, and their
+    own waiting ones."""
+    readable = Q(status=Comment.Status.PUBLISHED)
+    if user.is_authenticated:
+        readable |= Q(status=Comment.Status.PENDING, author=user)
+    return readable & Q(deleted_at__isnull=True)
+
+
+def first_replies(parent_ids: list[int], user, budget: int):
+    """The first ``budget`` replies the reader can read under each of ``parent_ids``,
+    oldest first.
+
+    Who may read them is tested inside a CASE, which no database looks up in an index:
+    so every one finds the replies through the index on their parent, rather than
+    walk the whole table by status (as SQLite, without statistics, would).
+    """
+    place = Window(
+        RowNumber(), partition_by=F("parent"), order_by=(F("created_at").asc(), F("id").asc())
+    )
+    return (
+        Comment.objects.filter(parent__in=parent_ids)
+        .alias(readable=Case(When(readable_by(user), then=True), default=False))
+        .filter(readable=True)
+        .annotate(place=place)
+        .filter(place__lte=budget)
+        .order_by("created_at", "id")
+    )
+
+
+# How many replies the page's visitors can read under a top-level comment, for the
+# outer query's comment. Written out, status and all: SQLite counts from the
+# comment_counted_replies index alone only when the query states that index's own
+# condition; given the status as a parameter, as the ORM gives it, it reads every row too.
+COUNTED_REPLIES = f"""
+    SELECT COUNT(*) FROM {Comment._meta.db_table} reply
+    WHERE reply.root_id = {Comment._meta.db_table}.id
+      AND reply.status = '{Comment.Status.PUBLISHED}' AND reply.deleted_at IS NULL
+"""
+
+
+def readable_replies(root_ids, user, *, own_pending: bool = False) -> dict[int, int]:
+    """How many replies the reader can read under each top-level comment of ``root_ids``:
+    published ones not deleted, and with ``own_pending`` their own waiting ones.
+
+    One query, a count per top-level comment from the ``comment_counted_replies`` index.
+    Replies under a comment the reader cannot see (removed, or waiting) are counted
+    though the page never shows them: finding them would mean reading the whole thread.
+    """
+    if not root_ids:
+        return {}
+    readable = RawSQL(COUNTED_REPLIES, (), output_field=IntegerField())
+    if own_pending and user.is_authenticated:
+        own = Comment.objects.awaiting_moderation().filter(
+            root=OuterRef("pk"), author=user, deleted_at__isnull=True
+        )
+        number = Func(F("pk"), function="COUNT", output_field=IntegerField())
+        readable += Subquery(own.order_by().annotate(n=number).values("n"))
+    counted = Comment.objects.filter(pk__in=list(root_ids)).order_by().annotate(n=readable)
+    return dict(counted.values_list("pk", "n"))
+
+
+def sub_thread(comment: Comment, user) -> tuple[list[tuple[int, tuple]], tzinfo]:
+    """``comment`` and every reply under it that ``user`` may see, as ``(depth, row)``
+    pairs in reading order at their depths on the article page (``arrange``), and the
+    zone of their times. Empty if the comment itself has no place on the page (deleted,
+    with nothing left below it).
+
+    One query: the whole thread of its top-level comment, which says the depths too.
+    """
+    root_id = comment.root_id or comment.pk
+    rows, times_zone = CommentRow.read(
+        Comment.objects.filter(Q(pk=root_id) | Q(root=root_id)).order_by("created_at", "id")
+    )
+    reader = user.pk if user.is_authenticated else None
+    tree = arrange([row for row in rows if CommentRow.visible_to(row, reader)])
+    for index, (depth, row) in enumerate(tree):
+        if row[CommentRow.PK] == comment.pk:
+            end = index + 1
+            while end < len(tree) and tree[end][0] > depth:
+                end += 1
+            return tree[index:end], times_zone
+    return [], times_zone
 
 
 def page_of(comment: Comment, user, *, newest_first: bool = False) -> int:

@@ -13,6 +13,12 @@ forum_patterns = (
         path("threads/<int:thread_id>/comments/", views.post_comment, name="post-comment"),
         path("threads/<int:thread_id>/follow/", views.follow_thread, name="follow"),
         path("c/<int:comment_id>/", views.comment_permalink, name="comment-permalink"),
+        path("c/<int:comment_id>/replies/", views.comment_replies, name="comment-replies"),
+        path(
+            "c/<int:comment_id>/replies/fragment/",
+            views.comment_replies_fragment,
+            name="comment-replies-fragment",
+        ),
         path("c/<int:comment_id>/edit/", views.edit_comment, name="edit-comment"),
         path("c/<int:comment_id>/delete/", views.delete_comment, name="delete-comment"),
         path("c/<int:comment_id>/report/", views.report_comment, name="report-comment"),

@@ -1,14 +1,16 @@
+import hashlib
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.core.exceptions import RequestDataTooBig
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views import defaults
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -18,7 +20,9 @@ from articles.models import Article
 
 from . import email_confirmation, moderation, notifications, services, throttling
 from .forms import CommentForm, EditCommentForm, ReportForm, SignUpForm
+from .middleware import defer_html
 from .models import Comment, Thread
+from .templatetags.forum_comments import sub_thread_html
 from .threads import page_count, page_of
 
 
@@ -90,7 +94,11 @@ def _comment_url(comment: Comment, user, *, just_posted: bool = False) -> str:
             number = page_count(roots)
     else:
         number = page_of(comment, user, newest_first=settings.FORUM_NEWEST_FIRST)
-    query = f"?cpage={number}" if number > 1 else ""
+    query = {"cpage": number} if number > 1 else {}
+    if comment.root_id is not None:
+        # The page shows only the first replies of each thread: this one opens whole.
+        query["expand"] = comment.root_id
+    query = f"?{urlencode(query)}" if query else ""
     return f"{comment.thread.article.get_absolute_url()}{query}#comment-{comment.pk}"
 
 
@@ -103,6 +111,52 @@ def comment_permalink(request: HttpRequest, comment_id: int) -> HttpResponse:
         pk=comment_id,
     )
     return redirect(_comment_url(comment, request.user))
+
+
+def _readable_comment(request: HttpRequest, comment_id: int) -> Comment:
+    return get_object_or_404(
+        _on_published_articles(
+            Comment.objects.visible_to(request.user).select_related("thread__article")
+        ),
+        pk=comment_id,
+    )
+
+
+@require_safe
+def comment_replies(request: HttpRequest, comment_id: int) -> HttpResponse:
+    """A thread's own page: one comment and every reply under it, where "N more replies"
+    leads without JavaScript."""
+    comment = _readable_comment(request, comment_id)
+    html, _ = sub_thread_html(comment, request.user, replies_only=False)
+    context = {
+        "comment": comment,
+        "article": comment.thread.article,
+        "comment_list": defer_html(request, html),
+    }
+    return render(request, "forum/comment_replies.html", context)
+
+
+@require_safe
+def comment_replies_fragment(request: HttpRequest, comment_id: int) -> HttpResponse:
+    """Every reply under one comment, as the HTML of its reply list, that
+    static/js/more-replies.js puts in place of the page's shortened one. The same for
+    every reader without comments of their own in the thread: cached, and answered 304
+    to a browser that has it already."""
+    comment = _readable_comment(request, comment_id)
+    html, key = sub_thread_html(comment, request.user, replies_only=True)
+    etag = None
+    if key is not None:
+        etag = '"' + hashlib.sha256(key.encode()).hexdigest()[:32] + '"'
+        if etag in request.headers.get("If-None-Match", ""):
+            response = HttpResponseNotModified()
+            response.headers["ETag"] = etag
+            return response
+    response = HttpResponse(html, content_type="text/html; charset=utf-8")
+    if etag is not None:
+        response.headers["ETag"] = etag
+    # Not for search engines: the thread's own page is the one to show.
+    response.headers["X-Robots-Tag"] = "noindex"
+    return response
 
 
 def _own_comment(request: HttpRequest, comment_id: int) -> Comment:

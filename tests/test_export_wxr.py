@@ -395,9 +395,9 @@ FRACTION_OF_A_SECOND = re.compile(r'(datetime="[^"]*:\d\d)\.\d+')
 
 
 def reader_page(client, slug: str) -> str:
-    """The page's <main>, as an anonymous reader gets it, comment ids numbered by order
-    of appearance."""
-    response = client.get(reverse("articles:detail", args=[slug]))
+    """The page's <main> with the whole thread, as an anonymous reader gets it, comment
+    ids numbered by order of appearance."""
+    response = client.get(reverse("articles:detail", args=[slug]), {"cpage": "all"})
     assert response.status_code == 200
     page = response.content.decode()
     main = page[page.index("<main") : page.index("</main>")]

@@ -118,7 +118,8 @@ def test_replies_deeper_than_the_cap_are_stored_at_the_cap(imported, client, art
 
     assert deepest.parent == post(1025).parent == post(1023)
     assert deepest.root == post(1020)
-    page = client.get(articles["harbour"].get_absolute_url()).content.decode()
+    whole_thread = {"cpage": "all"}
+    page = client.get(articles["harbour"].get_absolute_url(), whole_thread).content.decode()
     assert "Depth 7" in page
     assert "depth-6" not in page
 

@@ -52,7 +52,8 @@ def imported(ann) -> str:
 
 
 def article_page(client, slug: str) -> str:
-    response = client.get(reverse("articles:detail", kwargs={"slug": slug}))
+    """The article page with its whole thread (a page shows the first replies only)."""
+    response = client.get(reverse("articles:detail", kwargs={"slug": slug}), {"cpage": "all"})
     assert response.status_code == 200
     return response.content.decode()
 

@@ -43,7 +43,8 @@ def test_replies_stored_deeper_than_the_limit_move_beside_the_comment_at_it(clie
         parent = chain[-1] if chain else None
         chain.append(CommentFactory(thread=open_thread, parent=parent, body=f"Level {level}"))
     other = CommentFactory(thread=open_thread, parent=chain[1], body="Not too deep")
-    page_before = client.get(open_thread.article.get_absolute_url()).content.decode()
+    url = open_thread.article.get_absolute_url() + "?cpage=all"  # the whole thread
+    page_before = client.get(url).content.decode()
     version = Thread.objects.get(pk=open_thread.pk).version
 
     DEPTH_LIMIT.attach_at_the_limit(apps, None)
@@ -54,7 +55,7 @@ def test_replies_stored_deeper_than_the_limit_move_beside_the_comment_at_it(clie
     thread = Thread.objects.get(pk=open_thread.pk)
     assert (thread.published_count, thread.root_count) == (9, 1)
     assert thread.version > version  # no cached page of the old shape is served
-    page_after = client.get(open_thread.article.get_absolute_url()).content.decode()
+    page_after = client.get(url).content.decode()
     for comment in chain[4:]:  # shown at the limit before and after
         shown = f'<li id="comment-{comment.pk}" class="comment depth-5">'
         assert shown in page_before and shown in page_after

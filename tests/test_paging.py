@@ -147,8 +147,11 @@ def test_permalink_of_a_deep_reply_goes_to_its_threads_page(
 
     response = client.get(reverse("forum:comment-permalink", args=[parent.pk]))
 
-    assert response.url == f"/articles/harbour-reopens/?cpage=2#comment-{parent.pk}"
-    html = html_of(client, open_thread, cpage=2)
+    root = seven_threads[4]
+    assert response.url == (
+        f"/articles/harbour-reopens/?cpage=2&expand={root.pk}#comment-{parent.pk}"
+    )
+    html = client.get(response.url).content.decode()
     assert f'id="comment-{parent.pk}" class="comment depth-5"' in html
 
 
@@ -252,10 +255,12 @@ def test_the_cache_can_be_turned_off(client, settings, django_assert_max_num_que
     CommentFactory.create_batch(3, thread=open_thread)
     html_of(client, open_thread)
 
-    with django_assert_max_num_queries(4) as queries:
+    with django_assert_max_num_queries(5) as queries:
         client.get(open_thread.article.get_absolute_url())
 
-    assert len(queries) == 4  # article, thread, a page of top-level ids, the comments
+    # The article, the thread, the page's top-level comments, their first replies, and
+    # how many replies each has.
+    assert len(queries) == 5
 
 
 def test_deleted_top_level_comments_without_replies_take_no_place_in_the_pages(

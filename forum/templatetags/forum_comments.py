@@ -13,7 +13,7 @@ from ..forms import CommentForm
 from ..middleware import defer_html
 from ..models import Comment, Report, SiteSettings, Subscription, Thread
 from ..rendering import CommentItems
-from ..threads import ALL, page_count, parse_page, thread_page
+from ..threads import ALL, page_count, parse_page, sub_thread, thread_page
 
 register = template.Library()
 
@@ -29,7 +29,7 @@ SIGNED_IN_READER = SimpleNamespace(is_authenticated=True, pk=None)
 VISITOR = AnonymousUser()
 
 
-def _thread_for(article, user):
+def thread_for(article, user):
     """The article's thread, and in the same query what is personal to the reader."""
     threads = Thread.objects.filter(article=article).select_related("article")
     if user.is_authenticated:
@@ -45,6 +45,14 @@ def _thread_for(article, user):
     return threads.first()
 
 
+def parse_expand(raw) -> int | None:
+    """``?expand=<id>``: a comment id, or None for anything else."""
+    try:
+        return int(raw) if raw and raw.isdigit() else None
+    except ValueError:  # more digits than Python converts
+        return None
+
+
 def _reply_target(thread, raw_id):
     """The comment being answered, if the id names a published comment of this thread."""
     try:
@@ -56,16 +64,17 @@ def _reply_target(thread, raw_id):
     )
 
 
-def _comment_list(thread, user, *, number, newest_first, accepting, personal):
-    """The heading, the page links and one page of the reply tree, as UTF-8 HTML."""
-    viewer = user if personal else VISITOR
-    page = thread_page(
-        thread,
-        viewer,
-        number=number,
-        newest_first=newest_first,
-        own_pending=personal and thread.has_own_pending,
-    )
+def is_personal(thread, user) -> bool:
+    """Whether the reader has comments or reports of their own in the thread (from
+    ``thread_for``): their list is made for them, never cached."""
+    return user.is_authenticated and (thread.has_own_comments or thread.has_reports)
+
+
+def comment_items(
+    thread, user, *, personal, accepting, times_zone, page_query="", reply_page=""
+) -> CommentItems:
+    """What draws the reader's comments: with their own links if ``personal``, else the
+    links of any visitor or signed-in reader."""
     reported_ids = set()
     if personal and thread.has_reports:
         reported_ids = set(
@@ -75,19 +84,42 @@ def _comment_list(thread, user, *, number, newest_first, accepting, personal):
         )
     if not personal:
         user = SIGNED_IN_READER if user.is_authenticated else VISITOR
-    page_query = ""
-    if page.number != 1:
-        page_query += f"cpage={page.number}&amp;"
-    if page.newest_first:
-        page_query += "corder=newest&amp;"
-    items = CommentItems(
+    return CommentItems(
         user=user,
         accepting=accepting,
         reported_ids=reported_ids,
         page_query=page_query,
         editable=moderation.edit_window_open,
+        times_zone=times_zone,
+        reply_page=reply_page,
+    )
+
+
+def _comment_list(thread, user, *, number, newest_first, accepting, personal, expand=None):
+    """The heading, the page links and one page of the reply tree, as UTF-8 HTML."""
+    viewer = user if personal else VISITOR
+    page = thread_page(
+        thread,
+        viewer,
+        number=number,
+        newest_first=newest_first,
+        own_pending=personal and thread.has_own_pending,
+        budgeted=True,
+        expand=expand,
+    )
+    page_query = ""
+    if page.number != 1:
+        page_query += f"cpage={page.number}&amp;"
+    if page.newest_first:
+        page_query += "corder=newest&amp;"
+    items = comment_items(
+        thread,
+        user,
+        personal=personal,
+        accepting=accepting,
         times_zone=page.times_zone,
-    ).render(page.comments)
+        page_query=page_query,
+    ).render(page.comments, more=page.more)
     # The items go in as bytes, once: through the template, each level would copy them.
     frame = render_to_string(
         "forum/_comment_list.html",
@@ -100,6 +132,57 @@ def _comment_list(thread, user, *, number, newest_first, accepting, personal):
     )
     before, _, after = frame.partition(ITEMS)
     return b"".join([before.encode(), *items, after.encode()])
+
+
+def sub_thread_html(comment, user, *, replies_only: bool) -> tuple[bytes, str | None]:
+    """``comment`` with every reply under it the reader may see, or only those replies
+    (as the ``<ol class="children">`` that "N more replies" puts in place), as UTF-8 HTML;
+    and, when every visitor or signed-in reader without comments of their own there gets
+    the same HTML, the key it is cached under, which also serves as its ETag. The reply
+    links lead to the article page's form."""
+    article = comment.thread.article
+    thread = thread_for(article, user)
+    personal = is_personal(thread, user)
+    accepting = moderation.accepts_comments(thread, SiteSettings.load())
+    key = None
+    if not personal and settings.FORUM_SECTION_CACHE_SECONDS:
+        key = ":".join(
+            str(part)
+            for part in (
+                "forum:replies",
+                MARKUP_VERSION,
+                thread.pk,
+                thread.created_at.timestamp(),
+                thread.version,
+                comment.pk,
+                "replies" if replies_only else "page",
+                "member" if user.is_authenticated else "visitor",
+                "open" if accepting else "closed",
+            )
+        )
+        html = cache.get(key)
+        if html is not None:
+            return html, key
+    comments, times_zone = sub_thread(comment, user if personal else VISITOR)
+    items = comment_items(
+        thread,
+        user,
+        personal=personal,
+        accepting=accepting,
+        times_zone=times_zone,
+        reply_page=article.get_absolute_url(),
+    )
+    if replies_only:
+        depth = comments[0][0] + 1 if comments else 1
+        html = b"".join(
+            [b'<ol class="children">\n', *items.render(comments[1:], last_depth=depth), b"</ol>"]
+        )
+    else:
+        depth = comments[0][0] if comments else 1
+        html = b"".join(items.render(comments, last_depth=depth))
+    if key is not None:
+        cache.set(key, html, settings.FORUM_SECTION_CACHE_SECONDS)
+    return html, key
 
 
 @register.inclusion_tag("forum/_comment_section.html", takes_context=True)
@@ -118,18 +201,21 @@ def comment_section(context, article):
     """
     request = context["request"]
     user = request.user
-    thread = _thread_for(article, user)
+    thread = thread_for(article, user)
     section = {"article": article, "thread": thread, "user": user}
     if thread is None:
         return section
     accepting = moderation.accepts_comments(thread, SiteSettings.load())
     order = request.GET.get("corder")
     newest_first = order == "newest" if order else settings.FORUM_NEWEST_FIRST
-    personal = user.is_authenticated and (thread.has_own_comments or thread.has_reports)
+    personal = is_personal(thread, user)
     number = parse_page(request.GET.get("cpage"))
     arguments = {"newest_first": newest_first, "accepting": accepting, "personal": personal}
-    if personal or not settings.FORUM_SECTION_CACHE_SECONDS:
-        html = _comment_list(thread, user, number=number, **arguments)
+    # A permalink's page opens the thread of the comment it points to (``?expand=`` its
+    # top-level comment), and is made afresh: anyone could ask for any number there.
+    expand = parse_expand(request.GET.get("expand"))
+    if personal or expand or not settings.FORUM_SECTION_CACHE_SECONDS:
+        html = _comment_list(thread, user, number=number, expand=expand, **arguments)
     else:
         # Only real pages get a place in the cache, whatever is asked for.
         if number != ALL:
