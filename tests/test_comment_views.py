@@ -140,7 +140,7 @@ def test_each_comment_is_labelled_with_whom_it_answers(client, open_thread):
     gone = CommentFactory(thread=open_thread, parent=reply, deleted_at=timezone.now())
     CommentFactory(thread=open_thread, parent=gone, author=tom, body="Still here")
 
-    html = client.get(open_thread.article.get_absolute_url()).content.decode()
+    html = client.get(open_thread.article.get_absolute_url() + "?cpage=all").content.decode()
 
     labels = re.findall(r'<article class="comment-body" aria-label="([^"]*)">', html)
     assert labels == [
