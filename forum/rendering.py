@@ -11,6 +11,8 @@ from django.utils import timezone
 from django.utils.dates import MONTHS
 from django.utils.html import escape, linebreaks, urlize
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from .threads import CommentRow, can_be_replied_to
 
@@ -86,6 +88,21 @@ class CommentItems:
         self.times_zone = times_zone  # the zone the rows' times are in (they have none)
         self.max_depth = settings.FORUM_MAX_THREAD_DEPTH
         self.months = [str(MONTHS[number]) for number in range(1, 13)]
+        # In the reader's language, looked up once a page rather than once a comment.
+        self.time_format = _("%(month)s %(day)d, %(year)d at %(hour)d:%(minute)02d %(noon)s")
+        self.noons = (_("a.m."), _("p.m."))
+        self.words = {
+            "reply": _("Reply"),
+            "log in to reply": _("Log in to reply"),
+            "edit": _("Edit"),
+            "delete": _("Delete"),
+            "reported": _("Reported"),
+            "report": _("Report"),
+            "deleted": _("[comment deleted]"),
+            "a deleted comment": _("a deleted comment"),
+            "edited": pgettext("comment", "edited"),
+            "awaiting": _("Your comment is awaiting moderation."),
+        }
         self.names = {}
         self.shown = {}  # comment id: who wrote it, as the labels of its replies name them
         self.timezone = timezone.get_current_timezone()
@@ -119,10 +136,16 @@ class CommentItems:
         else:
             local = moment.replace(tzinfo=self.times_zone).astimezone(self.timezone)
             iso = local.isoformat()
-        hour = local.hour % 12 or 12
-        noon = "a.m." if local.hour < 12 else "p.m."
-        day = f"{self.months[local.month - 1]} {local.day}, {local.year}"
-        return f'<time datetime="{iso}">{day} at {hour}:{local.minute:02d} {noon}</time>'
+        shown = self.time_format % {
+            "month": self.months[local.month - 1],
+            "day": local.day,
+            "year": local.year,
+            "hour": local.hour % 12 or 12,
+            "hour24": local.hour,
+            "minute": local.minute,
+            "noon": self.noons[local.hour >= 12],
+        }
+        return f'<time datetime="{iso}">{shown}</time>'
 
     def actions(self, depth: int, row, author: str) -> str:
         links = []
@@ -131,12 +154,13 @@ class CommentItems:
             if self.signed_in:
                 links.append(
                     f'<a class="comment-reply-link" href="?{self.page_query}replyto={cid}'
-                    f'#respond" data-comment-id="{cid}" data-author="{author}">Reply</a>'
+                    f'#respond" data-comment-id="{cid}" data-author="{author}">'
+                    f"{self.words['reply']}</a>"
                 )
             else:
                 links.append(
                     f'<a class="comment-login-link" href="{self.login_url}?next='
-                    f'{self.link("comment-permalink", cid)}">Log in to reply</a>'
+                    f'{self.link("comment-permalink", cid)}">{self.words["log in to reply"]}</a>'
                 )
         if self.signed_in:
             author_id = row[CommentRow.AUTHOR_ID]
@@ -145,19 +169,19 @@ class CommentItems:
                 if self.accepting and self.editable(written_at, self.now):
                     links.append(
                         f'<a class="comment-edit-link" href="{self.link("edit-comment", cid)}">'
-                        "Edit</a>"
+                        f"{self.words['edit']}</a>"
                     )
                 links.append(
                     f'<a class="comment-delete-link" href="{self.link("delete-comment", cid)}">'
-                    "Delete</a>"
+                    f"{self.words['delete']}</a>"
                 )
             elif row[CommentRow.STATUS] == "published":
                 if cid in self.reported_ids:
-                    links.append('<span class="text-muted">Reported</span>')
+                    links.append(f'<span class="text-muted">{self.words["reported"]}</span>')
                 else:
                     links.append(
                         f'<a class="comment-report-link" '
-                        f'href="{self.link("report-comment", cid)}">Report</a>'
+                        f'href="{self.link("report-comment", cid)}">{self.words["report"]}</a>'
                     )
         if not links:
             return ""
@@ -174,27 +198,38 @@ class CommentItems:
             classes += " comment-pending"
         # Screen readers announce each comment by its label, and so the thread's shape:
         # who answers whom (a parent comes on the page before its replies).
-        kind = "Reply" if row[CommentRow.PARENT_ID] else "Comment"
+        is_reply = bool(row[CommentRow.PARENT_ID])
         parent = self.shown.get(row[CommentRow.PARENT_ID])
-        answering = f" to {parent}" if parent else ""
         if row[CommentRow.IS_DELETED]:
             classes += " comment-deleted"
-            self.shown[cid] = "a deleted comment"
-            label = f"Deleted {kind.lower()}{answering}"
+            self.shown[cid] = self.words["a deleted comment"]
+            if parent:
+                label = _("Deleted reply to %(parent)s") % {"parent": parent}
+            else:
+                label = _("Deleted reply") if is_reply else _("Deleted comment")
             inside = (
-                '<p class="comment-deleted-note text-muted fst-italic mb-0">[comment deleted]</p>'
+                '<p class="comment-deleted-note text-muted fst-italic mb-0">'
+                f"{self.words['deleted']}</p>"
             )
         else:
             author = self.author(row)
             self.shown[cid] = author
-            label = f"{kind}{answering}, by {author}" if parent else f"{kind} by {author}"
+            if parent:
+                label = _("Reply to %(parent)s, by %(author)s") % {
+                    "parent": parent,
+                    "author": author,
+                }
+            elif is_reply:
+                label = _("Reply by %(author)s") % {"author": author}
+            else:
+                label = _("Comment by %(author)s") % {"author": author}
             edited = (
-                '<span class="comment-edited text-muted">edited</span>'
+                f'<span class="comment-edited text-muted">{self.words["edited"]}</span>'
                 if row[CommentRow.IS_EDITED]
                 else ""
             )
             awaiting = (
-                '<p class="comment-awaiting-moderation">Your comment is awaiting moderation.</p>'
+                f'<p class="comment-awaiting-moderation">{self.words["awaiting"]}</p>'
                 if pending
                 else ""
             )

@@ -6,6 +6,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
 from django.db.models import Exists, OuterRef
 from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils.safestring import mark_safe
 
 from .. import moderation
@@ -18,7 +19,7 @@ from ..threads import ALL, page_count, parse_page, thread_page
 register = template.Library()
 
 # Bump when the comment list's markup changes, so that cached copies are not reused.
-MARKUP_VERSION = 6
+MARKUP_VERSION = 7
 
 # Where the comments go in the list's template (forum/_comment_list.html).
 ITEMS = "<!--comment-items-->"
@@ -147,6 +148,7 @@ def comment_section(context, article):
                 "newest" if newest_first else "oldest",
                 "member" if user.is_authenticated else "visitor",
                 "open" if accepting else "closed",
+                translation.get_language(),  # the list's words and dates are in it
             )
         )
         html = cache.get(key)
