@@ -16,6 +16,7 @@ from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from . import services
@@ -28,14 +29,16 @@ PERMISSION = "forum.moderate_user"
 
 class EraseAccountAdminForm(forms.Form):
     comments = forms.ChoiceField(
-        label="Their comments",
+        label=_("Their comments"),
         choices=[
             (ANONYMISE, "Anonymise: keep the text, signed “[deleted user]”"),
             (REMOVE, "Remove the text: “[comment deleted]” where others replied"),
         ],
         widget=forms.RadioSelect,
-        help_text="The account, the reports they made and the discussions they follow are "
-        "deleted either way. This cannot be undone.",
+        help_text=_(
+            "The account, the reports they made and the discussions they follow are "
+            "deleted either way. This cannot be undone."
+        ),
     )
 
 
