@@ -73,14 +73,22 @@ def _report_outcome(modeladmin, request, *, done: str | None, skipped: str | Non
         modeladmin.message_user(request, skipped, messages.WARNING)
 
 
-def _left_as_they_were(count: int, why: str, noun=("comment", "comments")) -> str | None:
+def _left_as_they_were(count: int, why: str, noun="comment") -> str | None:
     if not count:
         return None
-    return ngettext(
-        f"%(count)d {noun[0]} was left as it was: {why}",
-        f"%(count)d {noun[1]} were left as they were: {why}",
-        count,
-    ) % {"count": count}
+    if noun == "user":
+        text = ngettext(
+            "%(count)d user was left as it was: %(why)s",
+            "%(count)d users were left as they were: %(why)s",
+            count,
+        )
+    else:
+        text = ngettext(
+            "%(count)d comment was left as it was: %(why)s",
+            "%(count)d comments were left as they were: %(why)s",
+            count,
+        )
+    return text % {"count": count, "why": why}
 
 
 def _intermediate_page(modeladmin, request, queryset, *, template, title, action, form, **extra):
@@ -319,7 +327,7 @@ class UserAdmin(PersonalDataAdminMixin, DjangoUserAdmin):
             done=ngettext(done[0], done[1], done_count) % {"count": done_count}
             if done_count
             else None,
-            skipped=_left_as_they_were(skipped_count, why_skipped, ("user", "users")),
+            skipped=_left_as_they_were(skipped_count, why_skipped, "user"),
         )
         if protected_count:
             self.message_user(
@@ -328,7 +336,7 @@ class UserAdmin(PersonalDataAdminMixin, DjangoUserAdmin):
                     protected_count,
                     "staff accounts are restricted by a superuser, and nobody restricts "
                     "themselves.",
-                    ("user", "users"),
+                    "user",
                 ),
                 messages.WARNING,
             )

@@ -142,15 +142,21 @@ class PersonalDataAdminMixin:
             form = EraseAccountAdminForm(request.POST)
             if form.is_valid():
                 erasure = erase_user(user, by=request.user, comments=form.cleaned_data["comments"])
-                done = "anonymised" if erasure.mode == ANONYMISE else "removed"
-                self.message_user(
-                    request,
-                    ngettext(
-                        "The account “%(name)s” was erased; %(count)d comment %(done)s.",
-                        "The account “%(name)s” was erased; %(count)d comments %(done)s.",
+                if erasure.mode == ANONYMISE:
+                    done = ngettext(
+                        "The account “%(name)s” was erased; %(count)d comment anonymised.",
+                        "The account “%(name)s” was erased; %(count)d comments anonymised.",
                         erasure.comments,
                     )
-                    % {"name": erasure.username, "count": erasure.comments, "done": done},
+                else:
+                    done = ngettext(
+                        "The account “%(name)s” was erased; %(count)d comment removed.",
+                        "The account “%(name)s” was erased; %(count)d comments removed.",
+                        erasure.comments,
+                    )
+                self.message_user(
+                    request,
+                    done % {"name": erasure.username, "count": erasure.comments},
                     messages.SUCCESS,
                 )
                 return HttpResponseRedirect(reverse("admin:forum_user_changelist"))
