@@ -89,7 +89,8 @@ class CommentItems:
         self.max_depth = settings.FORUM_MAX_THREAD_DEPTH
         self.months = [str(MONTHS[number]) for number in range(1, 13)]
         # In the reader's language, looked up once a page rather than once a comment.
-        self.time_format = _("%(month)s %(day)d, %(year)d at %(hour)d:%(minute)02d %(noon)s")
+        self.time_format = _("%(month)s %(day)d, %(year)d at %(time)s")
+        self.twelve_hours = pgettext("the clock comments' times use: 12 or 24", "12") == "12"
         self.noons = (_("a.m."), _("p.m."))
         self.words = {
             "reply": _("Reply"),
@@ -136,14 +137,15 @@ class CommentItems:
         else:
             local = moment.replace(tzinfo=self.times_zone).astimezone(self.timezone)
             iso = local.isoformat()
+        if self.twelve_hours:
+            clock = f"{local.hour % 12 or 12}:{local.minute:02d} {self.noons[local.hour >= 12]}"
+        else:
+            clock = f"{local.hour}:{local.minute:02d}"
         shown = self.time_format % {
             "month": self.months[local.month - 1],
             "day": local.day,
             "year": local.year,
-            "hour": local.hour % 12 or 12,
-            "hour24": local.hour,
-            "minute": local.minute,
-            "noon": self.noons[local.hour >= 12],
+            "time": clock,
         }
         return f'<time datetime="{iso}">{shown}</time>'
 
