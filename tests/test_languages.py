@@ -201,7 +201,11 @@ def test_footer_has_a_language_switch_without_script(client, article):
     html = text(client.get(article.get_absolute_url()))
 
     assert f'action="{reverse("set_language")}?next={article.get_absolute_url()}"' in html
+    assert '<option value="en" lang="en" selected>English</option>' in html
     assert '<option value="es" lang="es">Español</option>' in html
+    # Each language keeps its own name on the Spanish page too.
+    spanish = text(in_spanish(client, reverse("articles:list")))
+    assert '<option value="en" lang="en">English</option>' in spanish
     assert "Change language</button>" in html
 
 
