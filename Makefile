@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: run test lint format check-deploy bench clean
+.PHONY: run test lint format messages check-deploy bench clean
 
 # Runtime dependencies; reinstalled when pyproject.toml changes.
 $(VENV)/.installed: pyproject.toml
@@ -36,6 +36,15 @@ lint: $(VENV)/.installed-dev
 format: $(VENV)/.installed-dev
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# The Spanish catalogues (README, "Languages"): new strings of ours into the .po files,
+# then the .mo files Django reads. Needs GNU gettext (Debian's gettext package).
+MAKEMESSAGES_ARGS := -l es --add-location=file --ignore=.venv --ignore=tests --ignore=bench \
+	--ignore=seeds --ignore=staticfiles --ignore=forum/importers --ignore=forum/exporters \
+	--ignore=forum/management
+messages: $(VENV)/.installed
+	DJANGO_DEBUG=true $(BIN)/python manage.py makemessages $(MAKEMESSAGES_ARGS)
+	DJANGO_DEBUG=true $(BIN)/python manage.py compilemessages -l es --ignore=.venv
 
 # `manage.py check --deploy` as production runs it: debug off, a real secret key.
 check-deploy: $(VENV)/.installed

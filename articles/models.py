@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class ArticleQuerySet(models.QuerySet):
@@ -20,22 +21,22 @@ class ArticleManager(models.Manager.from_queryset(ArticleQuerySet)):
 
 class Article(models.Model):
     class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        PUBLISHED = "published", "Published"
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
 
     title = models.CharField(max_length=300)
     slug = models.SlugField(max_length=300, unique=True)
-    standfirst = models.TextField(blank=True, help_text="A short summary shown under the title.")
-    body = models.TextField(help_text="The story. Separate paragraphs with a blank line.")
+    standfirst = models.TextField(blank=True, help_text=_("A short summary shown under the title."))
+    body = models.TextField(help_text=_("The story. Separate paragraphs with a blank line."))
     image_alt = models.CharField(
-        "image description",
+        _("image description"),
         max_length=300,
         blank=True,
-        help_text="What the story's photo shows, for readers who cannot see it.",
+        help_text=_("What the story's photo shows, for readers who cannot see it."),
     )
     image_caption = models.CharField(max_length=500, blank=True)
     credit = models.CharField(
-        "credit or source", max_length=300, blank=True, help_text="Who wrote or supplied it."
+        _("credit or source"), max_length=300, blank=True, help_text=_("Who wrote or supplied it.")
     )
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -45,28 +46,30 @@ class Article(models.Model):
         related_name="articles",
     )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
-    published_at = models.DateTimeField("publication time", default=timezone.now)
+    published_at = models.DateTimeField(_("publication time"), default=timezone.now)
     source_note = models.TextField(
         blank=True,
-        help_text="Internal: where this story came from and what was assumed when importing "
-        "it. Never shown to readers.",
+        help_text=_(
+            "Internal: where this story came from and what was assumed when importing it. "
+            "Never shown to readers."
+        ),
     )
     # Where the story came from, when it was imported (forum/importers): its address on
     # the old site, which Disqus threads are matched by, and the key that makes a second
     # import of the same export add nothing twice.
     source_url = models.URLField(
-        "original address",
+        _("original address"),
         max_length=500,
         blank=True,
         db_index=True,
-        help_text="The story's address on the site it was imported from, if any.",
+        help_text=_("The story's address on the site it was imported from, if any."),
     )
     source_id = models.CharField(
         max_length=500,
         blank=True,
         default="",
         editable=False,
-        help_text="Identifier in the system the story was imported from, if any.",
+        help_text=_("Identifier in the system the story was imported from, if any."),
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -74,6 +77,8 @@ class Article(models.Model):
     objects = ArticleManager()
 
     class Meta:
+        verbose_name = _("article")
+        verbose_name_plural = _("articles")
         ordering = ["-published_at", "-id"]
         indexes = [models.Index(fields=["status", "-published_at"], name="article_listing")]
         constraints = [

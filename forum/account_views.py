@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -49,19 +50,23 @@ def account(request: HttpRequest) -> HttpResponse:
 def send_confirmation_link(request: HttpRequest) -> HttpResponse:
     user = request.user
     if user.email_confirmed_at is not None:
-        messages.info(request, f"Your address {user.email} is confirmed already.")
+        messages.info(
+            request, _("Your address %(email)s is confirmed already.") % {"email": user.email}
+        )
         return redirect("forum:account")
     if not user.email:
-        messages.error(request, "Your account has no email address to confirm.")
+        messages.error(request, _("Your account has no email address to confirm."))
         return render(request, "forum/account.html", status=400)
     if not email_confirmation.send_link(user):
         messages.error(
             request,
-            "A link was sent less than a minute ago. Look for it in your mail (and its spam "
-            "folder), or ask again in a minute.",
+            _(
+                "A link was sent less than a minute ago. Look for it in your mail (and its "
+                "spam folder), or ask again in a minute."
+            ),
         )
         return render(request, "forum/account.html", status=429)
-    messages.success(request, f"A new link is on its way to {user.email}.")
+    messages.success(request, _("A new link is on its way to %(email)s.") % {"email": user.email})
     return redirect("forum:account")
 
 
@@ -98,7 +103,8 @@ def erase_account(request: HttpRequest) -> HttpResponse:
             erase_user(request.user, by=request.user)
             logout(request)
             messages.success(
-                request, "Your account is erased. Thank you for taking part in the discussion."
+                request,
+                _("Your account is erased. Thank you for taking part in the discussion."),
             )
             return redirect("articles:list")
         status = 400

@@ -23,6 +23,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.timesince import timesince
+from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from articles.models import Article
@@ -72,14 +73,22 @@ def _report_outcome(modeladmin, request, *, done: str | None, skipped: str | Non
         modeladmin.message_user(request, skipped, messages.WARNING)
 
 
-def _left_as_they_were(count: int, why: str, noun=("comment", "comments")) -> str | None:
+def _left_as_they_were(count: int, why: str, noun="comment") -> str | None:
     if not count:
         return None
-    return ngettext(
-        f"%(count)d {noun[0]} was left as it was: {why}",
-        f"%(count)d {noun[1]} were left as they were: {why}",
-        count,
-    ) % {"count": count}
+    if noun == "user":
+        text = ngettext(
+            "%(count)d user was left as it was: %(why)s",
+            "%(count)d users were left as they were: %(why)s",
+            count,
+        )
+    else:
+        text = ngettext(
+            "%(count)d comment was left as it was: %(why)s",
+            "%(count)d comments were left as they were: %(why)s",
+            count,
+        )
+    return text % {"count": count, "why": why}
 
 
 def _intermediate_page(modeladmin, request, queryset, *, template, title, action, form, **extra):
@@ -116,28 +125,28 @@ def _to_the_second(moment):
 
 class SuspendForm(forms.Form):
     until = forms.DateTimeField(
-        label="Suspended until",
+        label=_("Suspended until"),
         validators=[refuse_unstorable_time],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-        help_text="In the site's time zone.",
+        help_text=_("In the site's time zone."),
     )
     note = forms.CharField(
-        label="Note for moderators",
+        label=_("Note for moderators"),
         required=False,
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
-        help_text="Why; kept on the user and in the audit log.",
+        help_text=_("Why; kept on the user and in the audit log."),
     )
 
     def clean_until(self):
         until = self.cleaned_data["until"]
         if until <= timezone.now():
-            raise forms.ValidationError("Choose a time in the future.")
+            raise forms.ValidationError(_("Choose a time in the future."))
         return until
 
 
 class UserRestrictionFilter(admin.SimpleListFilter):
-    title = "suspended"
+    title = _("suspended")
     parameter_name = "suspended"
 
     def lookups(self, request, model_admin):
@@ -297,7 +306,7 @@ class UserAdmin(PersonalDataAdminMixin, DjangoUserAdmin):
             )
         return super().change_view(request, object_id, form_url, extra_context)
 
-    @admin.display(description="comments", ordering="comment_total")
+    @admin.display(description=_("comments"), ordering="comment_total")
     def comment_count(self, user):
         return user.comment_total
 
@@ -318,7 +327,7 @@ class UserAdmin(PersonalDataAdminMixin, DjangoUserAdmin):
             done=ngettext(done[0], done[1], done_count) % {"count": done_count}
             if done_count
             else None,
-            skipped=_left_as_they_were(skipped_count, why_skipped, ("user", "users")),
+            skipped=_left_as_they_were(skipped_count, why_skipped, "user"),
         )
         if protected_count:
             self.message_user(
@@ -327,12 +336,12 @@ class UserAdmin(PersonalDataAdminMixin, DjangoUserAdmin):
                     protected_count,
                     "staff accounts are restricted by a superuser, and nobody restricts "
                     "themselves.",
-                    ("user", "users"),
+                    "user",
                 ),
                 messages.WARNING,
             )
 
-    @admin.action(permissions=["moderate"], description="Pre-moderate selected users")
+    @admin.action(permissions=["moderate"], description=_("Pre-moderate selected users"))
     def premoderate(self, request, queryset):
         self._restrict_each(
             request,
@@ -346,7 +355,7 @@ class UserAdmin(PersonalDataAdminMixin, DjangoUserAdmin):
             why_skipped="already pre-moderated.",
         )
 
-    @admin.action(permissions=["moderate"], description="End pre-moderation of selected users")
+    @admin.action(permissions=["moderate"], description=_("End pre-moderation of selected users"))
     def end_premoderation(self, request, queryset):
         self._restrict_each(
             request,
@@ -360,7 +369,7 @@ class UserAdmin(PersonalDataAdminMixin, DjangoUserAdmin):
             why_skipped="not pre-moderated.",
         )
 
-    @admin.action(permissions=["moderate"], description="Suspend selected users…")
+    @admin.action(permissions=["moderate"], description=_("Suspend selected users…"))
     def suspend(self, request, queryset):
         if "post" in request.POST:
             form = SuspendForm(request.POST)
@@ -385,12 +394,12 @@ class UserAdmin(PersonalDataAdminMixin, DjangoUserAdmin):
             request,
             queryset,
             template="admin/forum/user/suspend.html",
-            title="Suspend users",
+            title=_("Suspend users"),
             action="suspend",
             form=form,
         )
 
-    @admin.action(permissions=["moderate"], description="Ban selected users")
+    @admin.action(permissions=["moderate"], description=_("Ban selected users"))
     def ban(self, request, queryset):
         self._restrict_each(
             request,
@@ -402,7 +411,7 @@ class UserAdmin(PersonalDataAdminMixin, DjangoUserAdmin):
         )
 
     @admin.action(
-        permissions=["moderate"], description="Ban selected users and remove all their comments"
+        permissions=["moderate"], description=_("Ban selected users and remove all their comments")
     )
     def ban_and_remove_comments(self, request, queryset):
         self._restrict_each(
@@ -416,7 +425,7 @@ class UserAdmin(PersonalDataAdminMixin, DjangoUserAdmin):
             why_skipped="",
         )
 
-    @admin.action(permissions=["moderate"], description="Lift ban and suspension")
+    @admin.action(permissions=["moderate"], description=_("Lift ban and suspension"))
     def lift_restrictions(self, request, queryset):
         now = timezone.now()
         self._restrict_each(
@@ -442,7 +451,7 @@ class CommentQueueFilter(admin.SimpleListFilter):
     The sizes follow the other filters and the search, as Django's own facet counts do.
     """
 
-    title = "queue"
+    title = _("queue")
     parameter_name = "status"
     PENDING = Comment.Status.PENDING
     REPORTED = "reported"
@@ -513,7 +522,7 @@ class ArticleFilter(admin.SimpleListFilter):
     written, on each page of the queue.
     """
 
-    title = "article"
+    title = _("article")
     parameter_name = "article"
     LIMIT = 20
 
@@ -578,8 +587,8 @@ class ReadOnlyInline(admin.TabularInline):
 
 class RevisionInline(ReadOnlyInline):
     model = CommentRevision
-    verbose_name = "earlier version"
-    verbose_name_plural = "earlier versions (newest first)"
+    verbose_name = _("earlier version")
+    verbose_name_plural = _("earlier versions (newest first)")
     fields = ("written_at", "body")
     readonly_fields = fields
 
@@ -599,8 +608,8 @@ class ReportInline(ReadOnlyInline):
 class CommentEventInline(ReadOnlyInline):
     model = ModerationEvent
     fk_name = "comment"
-    verbose_name = "audit event"
-    verbose_name_plural = "audit log"
+    verbose_name = _("audit event")
+    verbose_name_plural = _("audit log")
     fields = ("created_at", "actor", "action", "from_status", "to_status", "reason")
     readonly_fields = fields
 
@@ -610,27 +619,27 @@ class CommentEventInline(ReadOnlyInline):
 
 class RejectForm(forms.Form):
     reason_code = forms.ChoiceField(
-        label="Reason",
+        label=_("Reason"),
         choices=[(code.value, code.label) for code in REJECTION_REASONS],
         widget=forms.RadioSelect,
-        help_text="The author is told this reason by mail.",
+        help_text=_("The author is told this reason by mail."),
     )
 
 
 class WhyHeldForm(forms.Form):
-    author = forms.CharField(label="Author's username", max_length=150)
+    author = forms.CharField(label=_("Author's username"), max_length=150)
     thread = forms.ModelChoiceField(
-        label="Article",
+        label=_("Article"),
         queryset=Thread.objects.select_related("article").order_by("-article__published_at"),
     )
-    parent = forms.IntegerField(label="In reply to comment (id)", required=False, min_value=1)
-    body = forms.CharField(label="Text", widget=forms.Textarea(attrs={"rows": 8, "cols": 80}))
+    parent = forms.IntegerField(label=_("In reply to comment (id)"), required=False, min_value=1)
+    body = forms.CharField(label=_("Text"), widget=forms.Textarea(attrs={"rows": 8, "cols": 80}))
 
     def clean_author(self):
         username = self.cleaned_data["author"]
         user = get_user_model().objects.filter(username=username).first()
         if user is None:
-            raise forms.ValidationError("There is no user with this username.")
+            raise forms.ValidationError(_("There is no user with this username."))
         return user
 
     def clean(self):
@@ -833,7 +842,7 @@ class CommentAdmin(admin.ModelAdmin):
             )
         context = {
             **self.admin_site.each_context(request),
-            "title": "Why would this be held?",
+            "title": _("Why would this be held?"),
             "opts": self.opts,
             "app_label": self.opts.app_label,
             "form": form,
@@ -851,23 +860,23 @@ class CommentAdmin(admin.ModelAdmin):
         }
         return TemplateResponse(request, "admin/forum/comment/why_held.html", context)
 
-    @admin.display(description="comment")
+    @admin.display(description=_("comment"))
     def excerpt(self, comment):
         return comment.excerpt
 
-    @admin.display(description="author", ordering="author__username")
+    @admin.display(description=_("author"), ordering="author__username")
     def author_column(self, comment):
         return comment.author_display_name
 
-    @admin.display(description="article", ordering="thread__article__title")
+    @admin.display(description=_("article"), ordering="thread__article__title")
     def article(self, comment):
         return comment.thread.article.title
 
-    @admin.display(description="in reply to")
+    @admin.display(description=_("in reply to"))
     def parent_excerpt(self, comment):
         return comment.parent.excerpt if comment.parent_id else "—"
 
-    @admin.display(description="first replies")
+    @admin.display(description=_("first replies"))
     def first_replies(self, comment):
         replies = getattr(comment, "first_reply_list", None)
         if not replies:
@@ -876,11 +885,11 @@ class CommentAdmin(admin.ModelAdmin):
             "", "<div class='reply-excerpt'>↳ {}</div>", ((reply.excerpt,) for reply in replies)
         )
 
-    @admin.display(description="age", ordering="created_at")
+    @admin.display(description=_("age"), ordering="created_at")
     def age(self, comment):
         return f"{timesince(comment.created_at)} ago"
 
-    @admin.display(description="open reports", ordering="open_report_count")
+    @admin.display(description=_("open reports"), ordering="open_report_count")
     def open_reports(self, comment):
         return getattr(comment, "open_report_count", 0)
 
@@ -902,7 +911,7 @@ class CommentAdmin(admin.ModelAdmin):
             skipped=_left_as_they_were(skipped_count, skipped),
         )
 
-    @admin.action(permissions=["moderate"], description="Approve selected comments")
+    @admin.action(permissions=["moderate"], description=_("Approve selected comments"))
     def approve(self, request, queryset):
         self._moderate(
             request,
@@ -912,7 +921,7 @@ class CommentAdmin(admin.ModelAdmin):
             skipped="only pending comments can be approved.",
         )
 
-    @admin.action(permissions=["moderate"], description="Mark selected comments as spam")
+    @admin.action(permissions=["moderate"], description=_("Mark selected comments as spam"))
     def mark_spam(self, request, queryset):
         self._moderate(
             request,
@@ -925,7 +934,7 @@ class CommentAdmin(admin.ModelAdmin):
             skipped="already spam.",
         )
 
-    @admin.action(permissions=["moderate"], description="Remove selected comments")
+    @admin.action(permissions=["moderate"], description=_("Remove selected comments"))
     def remove(self, request, queryset):
         self._moderate(
             request,
@@ -935,7 +944,7 @@ class CommentAdmin(admin.ModelAdmin):
             skipped="already removed.",
         )
 
-    @admin.action(permissions=["moderate"], description="Remove selected comments with replies")
+    @admin.action(permissions=["moderate"], description=_("Remove selected comments with replies"))
     def remove_with_replies(self, request, queryset):
         removed_ids = set()
         done_count = skipped_count = 0
@@ -965,7 +974,9 @@ class CommentAdmin(admin.ModelAdmin):
             skipped=_left_as_they_were(skipped_count, "already removed, and so are their replies."),
         )
 
-    @admin.action(permissions=["moderate"], description="Reject selected comments with a reason…")
+    @admin.action(
+        permissions=["moderate"], description=_("Reject selected comments with a reason…")
+    )
     def reject_with_reason(self, request, queryset):
         if "post" in request.POST:
             form = RejectForm(request.POST)
@@ -989,12 +1000,12 @@ class CommentAdmin(admin.ModelAdmin):
             request,
             queryset.select_related("author", "thread__article"),
             template="admin/forum/comment/reject.html",
-            title="Reject comments with a reason",
+            title=_("Reject comments with a reason"),
             action="reject_with_reason",
             form=form,
         )
 
-    @admin.action(permissions=["moderate"], description="Restore selected comments")
+    @admin.action(permissions=["moderate"], description=_("Restore selected comments"))
     def restore(self, request, queryset):
         self._moderate(
             request,
@@ -1012,7 +1023,7 @@ class ThreadOpenFilter(admin.SimpleListFilter):
     """Whether the thread takes comments now: closed by a moderator, or closed by itself
     because its article is older than FORUM_AUTO_CLOSE_DAYS."""
 
-    title = "takes comments"
+    title = _("takes comments")
     parameter_name = "comments"
 
     def lookups(self, request, model_admin):
@@ -1075,11 +1086,11 @@ class ThreadAdmin(admin.ModelAdmin):
             return (*self.readonly_fields, "status", "closing_message", "keep_open")
         return self.readonly_fields
 
-    @admin.display(description="takes comments", boolean=True)
+    @admin.display(description=_("takes comments"), boolean=True)
     def takes_comments(self, thread):
         return thread.is_open
 
-    @admin.display(description="closes automatically at")
+    @admin.display(description=_("closes automatically at"))
     def closes_automatically_at(self, thread):
         return thread.closes_automatically_at or "—"
 
@@ -1104,7 +1115,7 @@ class ThreadAdmin(admin.ModelAdmin):
         message = ngettext(*messages_for, count) % {"count": count}
         self.message_user(request, message, messages.SUCCESS)
 
-    @admin.action(permissions=["close"], description="Close comments on selected threads")
+    @admin.action(permissions=["close"], description=_("Close comments on selected threads"))
     def close_comments(self, request, queryset):
         self._each_thread(
             request,
@@ -1116,7 +1127,7 @@ class ThreadAdmin(admin.ModelAdmin):
             ),
         )
 
-    @admin.action(permissions=["close"], description="Reopen comments on selected threads")
+    @admin.action(permissions=["close"], description=_("Reopen comments on selected threads"))
     def reopen_comments(self, request, queryset):
         self._each_thread(
             request,
@@ -1128,7 +1139,7 @@ class ThreadAdmin(admin.ModelAdmin):
             ),
         )
 
-    @admin.action(permissions=["close"], description="Keep selected threads open")
+    @admin.action(permissions=["close"], description=_("Keep selected threads open"))
     def keep_open_action(self, request, queryset):
         self._each_thread(
             request,
@@ -1141,7 +1152,7 @@ class ThreadAdmin(admin.ModelAdmin):
         )
 
     @admin.action(
-        permissions=["close"], description="Let selected threads close automatically again"
+        permissions=["close"], description=_("Let selected threads close automatically again")
     )
     def stop_keeping_open(self, request, queryset):
         self._each_thread(
@@ -1214,7 +1225,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 
 class ReportStateFilter(admin.SimpleListFilter):
-    title = "state"
+    title = _("state")
     parameter_name = "state"
 
     def lookups(self, request, model_admin):
@@ -1236,12 +1247,12 @@ class ReportAdmin(ReadOnlyAdmin):
     search_fields = ("details", "reporter__username", "comment__body")
     show_full_result_count = False
 
-    @admin.display(description="comment")
+    @admin.display(description=_("comment"))
     def comment_link(self, report):
         url = reverse("admin:forum_comment_change", args=[report.comment_id])
         return format_html('<a href="{}">{}</a>', url, report.comment.excerpt)
 
-    @admin.display(description="resolved", boolean=True, ordering="resolved_at")
+    @admin.display(description=_("resolved"), boolean=True, ordering="resolved_at")
     def resolved(self, report):
         return report.resolved_at is not None
 
@@ -1249,7 +1260,7 @@ class ReportAdmin(ReadOnlyAdmin):
 class EventActionFilter(admin.SimpleListFilter):
     """The actions in the log; "suspend until <time>" counts as one action."""
 
-    title = "action"
+    title = _("action")
     parameter_name = "action"
     SUSPEND = "suspend"
     SUSPEND_PREFIX = "suspend until "
@@ -1293,12 +1304,12 @@ class ModerationEventAdmin(ReadOnlyAdmin):
     date_hierarchy = "created_at"
     show_full_result_count = False
 
-    @admin.display(description="who", ordering="actor__username")
+    @admin.display(description=_("who"), ordering="actor__username")
     def actor_column(self, event):
         # The name kept when it happened, once the account is gone (or erased).
         return event.actor or event.actor_name or "the forum"
 
-    @admin.display(description="about")
+    @admin.display(description=_("about"))
     def about(self, event):
         if event.comment_id:
             url = reverse("admin:forum_comment_change", args=[event.comment_id])

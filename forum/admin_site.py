@@ -5,6 +5,7 @@ from django.contrib.admin.views.main import SEARCH_VAR, ChangeList, ChangeListSe
 from django.core.exceptions import ValidationError
 from django.db import connection, models
 from django.http import HttpResponseBadRequest
+from django.utils.translation import gettext_lazy as _
 
 from .forms import refuse_unstorable_time
 
@@ -74,9 +75,9 @@ class RefusesDamagedInput:
 
 
 class ForumAdminSite(admin.AdminSite):
-    site_header = "News Forum moderation"
-    site_title = "News Forum admin"
-    index_title = "Moderation and content"
+    site_header = _("News Forum moderation")
+    site_title = _("News Forum admin")
+    index_title = _("Moderation and content")
     index_template = "admin/forum_index.html"
 
     def register(self, model_or_iterable, admin_class=None, **options):

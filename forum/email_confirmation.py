@@ -14,13 +14,16 @@ an account become the reader's, as Disqus does for its guests' comments.
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import signing
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django_tasks import task
 
 from .links import absolute
@@ -35,9 +38,10 @@ VALID_FOR = timedelta(days=3)
 # flood someone's mailbox.
 RESEND_SECONDS = 60
 
-DAMAGED = "The link is damaged: copy the whole link from the mail."
-EXPIRED = f"The link has expired: links work for {VALID_FOR.days} days."
-STALE = "The link is for an address this account no longer uses."
+# Why a link confirms nothing, in English; LinkRefused carries them in the reader's language.
+DAMAGED = gettext_noop("The link is damaged: copy the whole link from the mail.")
+EXPIRED = gettext_noop("The link has expired: links work for %(days)d days.")
+STALE = gettext_noop("The link is for an address this account no longer uses.")
 
 
 class LinkRefused(Exception):
@@ -72,23 +76,26 @@ def send_link(user) -> bool:
         return False
     # Only the account goes into the queue, which moderators can read: the worker makes
     # the link when it sends, as for password resets (forum/mail.py).
-    after_commit(lambda: send_link_task.enqueue(user_id=user.pk))
+    # The worker writes it in the language of the page that asked for it.
+    language = translation.get_language()
+    after_commit(lambda: send_link_task.enqueue(user_id=user.pk, language=language))
     return True
 
 
 @task()
-def send_link_task(user_id: int, attempt: int = 1) -> str:
+def send_link_task(user_id: int, attempt: int = 1, language: str | None = None) -> str:
     user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
     if user is None or not user.email:
         return "Nothing sent: the account is gone, inactive or without an address."
-    message = _message(
-        user,
-        "Confirm your email address",
-        "forum/email/confirm_email.txt",
-        {"confirm_url": confirmation_url(user), "valid_days": VALID_FOR.days},
-        None,
-    )
-    return send_or_retry(message, send_link_task, attempt, user_id=user_id)
+    with translation.override(language or settings.LANGUAGE_CODE):
+        message = _message(
+            user,
+            _("Confirm your email address"),
+            "forum/email/confirm_email.txt",
+            {"confirm_url": confirmation_url(user), "valid_days": VALID_FOR.days},
+            None,
+        )
+    return send_or_retry(message, send_link_task, attempt, user_id=user_id, language=language)
 
 
 def account_for(token: str, *, lock: bool = False):
@@ -96,13 +103,13 @@ def account_for(token: str, *, lock: bool = False):
     try:
         data = signing.loads(token, salt=SALT, max_age=VALID_FOR)
     except signing.SignatureExpired:
-        raise LinkRefused(EXPIRED) from None
+        raise LinkRefused(_(EXPIRED) % {"days": VALID_FOR.days}) from None
     except signing.BadSignature:
-        raise LinkRefused(DAMAGED) from None
+        raise LinkRefused(_(DAMAGED)) from None
     accounts = get_user_model().objects.filter(pk=data["user"])
     user = (accounts.select_for_update() if lock else accounts).first()
     if user is None or not user.email or user.email != data["email"]:
-        raise LinkRefused(STALE)
+        raise LinkRefused(_(STALE))
     return user
 
 

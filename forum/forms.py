@@ -6,6 +6,8 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import PasswordResetForm, UserCreationForm
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from . import mail
 from .models import Comment, Report
@@ -35,8 +37,10 @@ def refuse_control_characters(value: str) -> None:
     found = CONTROL_CHARACTER.search(value)
     if found:
         raise forms.ValidationError(
-            "This text contains a control character (U+%(code)04X) that cannot be shown. "
-            "Remove it, or type the text again instead of pasting it.",
+            _(
+                "This text contains a control character (U+%(code)04X) that cannot be shown. "
+                "Remove it, or type the text again instead of pasting it."
+            ),
             code="control_character",
             params={"code": ord(found.group())},
         )
@@ -52,7 +56,7 @@ def refuse_unstorable_time(value) -> None:
         value.astimezone(UTC)
     except OverflowError:
         raise forms.ValidationError(
-            "Choose a time between the years 1 and 9999.", code="out_of_range"
+            _("Choose a time between the years 1 and 9999."), code="out_of_range"
         ) from None
 
 
@@ -69,18 +73,20 @@ class CommentBodyField(forms.CharField):
 
 class CommentForm(forms.Form):
     body = CommentBodyField(
-        label="Comment",
+        label=_("Comment"),
         max_length=settings.FORUM_COMMENT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 6}),
         error_messages={
-            "required": "Please write a comment before posting.",
-            "max_length": "Comments can be at most %(limit_value)d characters long "
-            "(this one has %(show_value)d).",
+            "required": _("Please write a comment before posting."),
+            "max_length": _(
+                "Comments can be at most %(limit_value)d characters long "
+                "(this one has %(show_value)d)."
+            ),
         },
     )
     parent = forms.IntegerField(required=False, widget=forms.HiddenInput)
     follow = forms.BooleanField(
-        label="Mail me when someone replies in this discussion", required=False
+        label=_("Mail me when someone replies in this discussion"), required=False
     )
 
     def __init__(self, *args, thread, **kwargs):
@@ -99,7 +105,7 @@ class CommentForm(forms.Form):
             .first()
         )
         if parent is None:
-            raise forms.ValidationError(PARENT_UNAVAILABLE)
+            raise forms.ValidationError(gettext(PARENT_UNAVAILABLE))
         return parent
 
 
@@ -112,7 +118,10 @@ class ReportForm(forms.ModelForm):
         model = Report
         fields = ("reason", "details")
         widgets = {"reason": forms.RadioSelect, "details": forms.Textarea(attrs={"rows": 3})}
-        labels = {"reason": "What is wrong with this comment?", "details": "Anything to add?"}
+        labels = {
+            "reason": _("What is wrong with this comment?"),
+            "details": _("Anything to add?"),
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -121,7 +130,7 @@ class ReportForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("reason") == Report.Reason.OTHER and not cleaned.get("details", "").strip():
-            self.add_error("details", "Please say what is wrong with the comment.")
+            self.add_error("details", _("Please say what is wrong with the comment."))
         return cleaned
 
 
@@ -133,7 +142,7 @@ class SignUpForm(UserCreationForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["email"].required = True
-        self.fields["email"].help_text = "Never shown to other readers."
+        self.fields["email"].help_text = _("Never shown to other readers.")
         # Shown with every comment, in the feeds too. (The username's own validator
         # allows only letters, digits and @.+-_.)
         self.fields["display_name"].validators.append(refuse_control_characters)
@@ -144,7 +153,7 @@ class EraseAccountForm(forms.Form):
     open on a shared computer must not be enough."""
 
     password = forms.CharField(
-        label="Your password",
+        label=_("Your password"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
@@ -156,7 +165,7 @@ class EraseAccountForm(forms.Form):
     def clean_password(self):
         password = self.cleaned_data["password"]
         if not self.user.check_password(password):
-            raise forms.ValidationError("That is not your password. Nothing was erased.")
+            raise forms.ValidationError(_("That is not your password. Nothing was erased."))
         return password
 
 

@@ -25,7 +25,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.template import loader
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django_tasks import task
@@ -78,6 +78,8 @@ def queue_password_reset(
         "email_template_name": email_template_name,
         "html_email_template_name": html_email_template_name,
         "from_email": from_email,
+        # The worker writes the mail in the language of the page that asked for it.
+        "language": translation.get_language(),
     }
     send_password_reset_task.enqueue(reset=reset)
 
@@ -140,9 +142,13 @@ def send_password_reset_task(reset: dict, attempt: int = 1) -> str:
         "protocol": reset["protocol"],
     }
     render = loader.render_to_string
-    subject = "".join(render(reset["subject_template_name"], context).splitlines())
-    body = render(reset["email_template_name"], context)
+    with translation.override(reset.get("language") or settings.LANGUAGE_CODE):
+        subject = "".join(render(reset["subject_template_name"], context).splitlines())
+        body = render(reset["email_template_name"], context)
+        html = reset["html_email_template_name"] and render(
+            reset["html_email_template_name"], context
+        )
     email = EmailMultiAlternatives(subject, body, reset["from_email"], [user.email])
-    if reset["html_email_template_name"]:
-        email.attach_alternative(render(reset["html_email_template_name"], context), "text/html")
+    if html:
+        email.attach_alternative(html, "text/html")
     return send_or_retry(email, send_password_reset_task, attempt, reset=reset)

@@ -30,7 +30,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.http import HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.safestring import SafeString, mark_safe
 
 from articles.models import Article
@@ -204,6 +204,8 @@ class VisitorPageCacheMiddleware:
                 created_at.isoformat(),
                 version,
                 "open" if accepting else "closed",
+                # LocaleMiddleware has chosen it by now: a Spanish page is kept apart.
+                translation.get_language(),
                 hashlib.sha256(request.get_full_path().encode()).hexdigest(),
             )
         )

@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import Truncator
+from django.utils.translation import gettext_lazy as _
 
 
 class User(AbstractUser):
@@ -17,44 +18,45 @@ class User(AbstractUser):
     """
 
     display_name = models.CharField(
+        _("display name"),
         max_length=80,
         blank=True,
-        help_text="The name shown with your comments. Your username is used if this is empty.",
+        help_text=_("The name shown with your comments. Your username is used if this is empty."),
     )
 
     # What moderators decided about this reader (forum/moderation.py applies it).
     premoderated = models.BooleanField(
-        "pre-moderated",
+        _("pre-moderated"),
         default=False,
-        help_text="Hold every comment by this user for a moderator.",
+        help_text=_("Hold every comment by this user for a moderator."),
     )
     suspended_until = models.DateTimeField(
-        null=True, blank=True, help_text="The user may not comment until this time."
+        null=True, blank=True, help_text=_("The user may not comment until this time.")
     )
-    banned = models.BooleanField(default=False, help_text="The user may not comment at all.")
+    banned = models.BooleanField(default=False, help_text=_("The user may not comment at all."))
     moderator_note = models.TextField(
-        blank=True, help_text="For moderators only: why the user is restricted."
+        blank=True, help_text=_("For moderators only: why the user is restricted.")
     )
     # Set when the reader opened the link mailed to their address and pressed its button
     # (forum/email_confirmation.py). The importers give archived comments only to
     # accounts that proved their address so, or to staff.
     email_confirmed_at = models.DateTimeField(
-        "email confirmed at",
+        _("email confirmed at"),
         null=True,
         blank=True,
-        help_text="When the user confirmed the address. Empty: not confirmed.",
+        help_text=_("When the user confirmed the address. Empty: not confirmed."),
     )
     # Which mails the user wants; each mail's unsubscribe link turns its kind off.
-    mail_on_reply = models.BooleanField("mail me replies to my comments", default=True)
+    mail_on_reply = models.BooleanField(_("mail me replies to my comments"), default=True)
     mail_on_decision = models.BooleanField(
-        "mail me when a moderator decides on my comment", default=True
+        _("mail me when a moderator decides on my comment"), default=True
     )
     mail_on_queue = models.BooleanField(
-        "mail me when comments wait for moderation (moderators)", default=True
+        _("mail me when comments wait for moderation (moderators)"), default=True
     )
 
     class Meta(AbstractUser.Meta):
-        permissions = [("moderate_user", "Can pre-moderate, suspend and ban users")]
+        permissions = [("moderate_user", _("Can pre-moderate, suspend and ban users"))]
 
     @property
     def public_name(self) -> str:
@@ -73,8 +75,8 @@ class Thread(models.Model):
     """The discussion under one article, and whether it takes new comments."""
 
     class Status(models.TextChoices):
-        OPEN = "open", "Open"
-        CLOSED = "closed", "Closed"
+        OPEN = "open", _("Open")
+        CLOSED = "closed", _("Closed")
 
     article = models.OneToOneField(
         "articles.Article", on_delete=models.CASCADE, related_name="thread"
@@ -90,11 +92,11 @@ class Thread(models.Model):
         related_name="+",
     )
     closing_message = models.CharField(
-        max_length=500, blank=True, help_text="Shown to readers under “Comments are closed.”"
+        max_length=500, blank=True, help_text=_("Shown to readers under “Comments are closed.”")
     )
     keep_open = models.BooleanField(
         default=False,
-        help_text="Stay open even when comments close automatically on older articles.",
+        help_text=_("Stay open even when comments close automatically on older articles."),
     )
     # Bumped by every change to what readers see in the thread (a comment posted,
     # edited, moderated; the thread opened or closed), so that a cached copy of the
@@ -110,7 +112,9 @@ class Thread(models.Model):
     objects = ThreadManager()
 
     class Meta:
-        permissions = [("close_thread", "Can open and close comment threads")]
+        verbose_name = _("thread")
+        verbose_name_plural = _("threads")
+        permissions = [("close_thread", _("Can open and close comment threads"))]
 
     def __str__(self):
         return f"Comments on “{self.article}”"
@@ -188,32 +192,32 @@ class ReasonCode(models.TextChoices):
     """Why a comment is held or rejected: set by a rule in forum/moderation.py or by a
     moderator. The author is told the label."""
 
-    FIRST_COMMENT = "first_comment", "first comment"
-    LINKS = "links", "too many links"
-    HELD_WORD = "held_word", "held word"
-    DISALLOWED_WORD = "disallowed_word", "disallowed word"
-    PREMODERATED = "premoderated", "author is pre-moderated"
-    MANUAL_APPROVAL = "manual_approval", "all comments are approved by hand"
-    REPORTED = "reported", "reported by readers"
-    SPAM = "spam", "spam"
-    OFF_TOPIC = "off_topic", "off-topic"
-    ABUSE = "abuse", "abusive or a personal attack"
-    PRIVACY = "privacy", "shares personal information"
-    OTHER = "other", "against the house rules"
-    AUTHOR_DELETED = "author_deleted", "deleted by its author"
+    FIRST_COMMENT = "first_comment", _("first comment")
+    LINKS = "links", _("too many links")
+    HELD_WORD = "held_word", _("held word")
+    DISALLOWED_WORD = "disallowed_word", _("disallowed word")
+    PREMODERATED = "premoderated", _("author is pre-moderated")
+    MANUAL_APPROVAL = "manual_approval", _("all comments are approved by hand")
+    REPORTED = "reported", _("reported by readers")
+    SPAM = "spam", _("spam")
+    OFF_TOPIC = "off_topic", _("off-topic")
+    ABUSE = "abuse", _("abusive or a personal attack")
+    PRIVACY = "privacy", _("shares personal information")
+    OTHER = "other", _("against the house rules")
+    AUTHOR_DELETED = "author_deleted", _("deleted by its author")
 
 
 class Comment(models.Model):
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        PUBLISHED = "published", "Published"
-        SPAM = "spam", "Spam"
-        REMOVED = "removed", "Removed"
+        PENDING = "pending", _("Pending")
+        PUBLISHED = "published", _("Published")
+        SPAM = "spam", _("Spam")
+        REMOVED = "removed", _("Removed")
 
     class Kind(models.TextChoices):
-        COMMENT = "comment", "Comment"
-        PINGBACK = "pingback", "Pingback"
-        TRACKBACK = "trackback", "Trackback"
+        COMMENT = "comment", _("Comment")
+        PINGBACK = "pingback", _("Pingback")
+        TRACKBACK = "trackback", _("Trackback")
 
     thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="comments")
     # Replies are other readers' words: deleting a comment never takes them with it.
@@ -245,7 +249,7 @@ class Comment(models.Model):
     author_name = models.CharField(
         max_length=80,
         blank=True,
-        help_text="For comments without an account (imported ones): the name to show.",
+        help_text=_("For comments without an account (imported ones): the name to show."),
     )
     body = models.TextField()
     # The body as sanitised HTML, rendered once when the comment is written
@@ -256,12 +260,12 @@ class Comment(models.Model):
         max_length=30,
         choices=ReasonCode.choices,
         blank=True,
-        help_text="Which rule or decision held or rejected the comment. Blank when published.",
+        help_text=_("Which rule or decision held or rejected the comment. Blank when published."),
     )
     reason = models.CharField(
         max_length=300,
         blank=True,
-        help_text="Why the comment is held or rejected, in plain words. Blank when published.",
+        help_text=_("Why the comment is held or rejected, in plain words. Blank when published."),
     )
     created_at = models.DateTimeField(default=timezone.now)
     edited_at = models.DateTimeField(null=True, blank=True)
@@ -287,47 +291,49 @@ class Comment(models.Model):
         related_name="+",
     )
     ip_address = models.GenericIPAddressField(
-        "author's IP address", null=True, blank=True, help_text="For moderators only."
+        _("author's IP address"), null=True, blank=True, help_text=_("For moderators only.")
     )
     # What an imported comment's old system knew of its author, for moderators only
     # (never on a page, in a feed or in the API). Comments written here take all of it
     # from the author's account.
     author_email = models.EmailField(
-        "author's email", max_length=254, blank=True, help_text="For moderators only."
+        _("author's email"), max_length=254, blank=True, help_text=_("For moderators only.")
     )
     author_url = models.URLField(
-        "author's website", max_length=500, blank=True, help_text="For moderators only."
+        _("author's website"), max_length=500, blank=True, help_text=_("For moderators only.")
     )
     user_agent = models.CharField(
-        "author's browser", max_length=500, blank=True, help_text="For moderators only."
+        _("author's browser"), max_length=500, blank=True, help_text=_("For moderators only.")
     )
     # A Disqus guest's address was never checked by anyone, so confirming it here does not
     # make the post theirs. None: not known (Disqus posts imported before this was kept).
     author_anonymous = models.BooleanField(
-        "posted anonymously",
+        _("posted anonymously"),
         null=True,
         default=False,
         editable=False,
-        help_text="Imported as an anonymous (guest) post: never given to an account.",
+        help_text=_("Imported as an anonymous (guest) post: never given to an account."),
     )
     kind = models.CharField(
         max_length=10,
         choices=Kind.choices,
         default=Kind.COMMENT,
-        help_text="Pingbacks and trackbacks come only from imports (--with-pingbacks).",
+        help_text=_("Pingbacks and trackbacks come only from imports (--with-pingbacks)."),
     )
     source_id = models.CharField(
         max_length=500,
         blank=True,
         default="",
-        help_text="Identifier in the system the comment was imported from, if any.",
+        help_text=_("Identifier in the system the comment was imported from, if any."),
     )
 
     objects = CommentManager()
 
     class Meta:
+        verbose_name = _("comment")
+        verbose_name_plural = _("comments")
         ordering = ["created_at", "id"]
-        permissions = [("moderate_comment", "Can moderate comments")]
+        permissions = [("moderate_comment", _("Can moderate comments"))]
         indexes = [
             # The article page: one thread's comments in order, its top-level ones for
             # paging, and the replies under a page's top-level comments.
@@ -393,9 +399,11 @@ class CommentRevision(models.Model):
 
     comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="revisions")
     body = models.TextField()
-    written_at = models.DateTimeField(help_text="When this text was posted or last edited.")
+    written_at = models.DateTimeField(help_text=_("When this text was posted or last edited."))
 
     class Meta:
+        verbose_name = _("earlier text")
+        verbose_name_plural = _("earlier texts")
         ordering = ["comment", "written_at", "id"]
 
     def __str__(self):
@@ -412,10 +420,10 @@ class Report(models.Model):
     """A reader's report that a comment breaks the rules."""
 
     class Reason(models.TextChoices):
-        SPAM = "spam", "Spam"
-        ABUSE = "abuse", "Abusive or a personal attack"
-        OFF_TOPIC = "off_topic", "Off-topic"
-        OTHER = "other", "Something else"
+        SPAM = "spam", _("Spam")
+        ABUSE = "abuse", _("Abusive or a personal attack")
+        OFF_TOPIC = "off_topic", _("Off-topic")
+        OTHER = "other", _("Something else")
 
     comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="reports")
     # Empty once the reporter erased their account: a report still open stays in the
@@ -436,6 +444,8 @@ class Report(models.Model):
     objects = ReportQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("report")
+        verbose_name_plural = _("reports")
         ordering = ["-created_at"]
         constraints = [
             models.UniqueConstraint(
@@ -452,17 +462,21 @@ class ModerationWord(models.Model):
     """A word or phrase that holds or rejects comments that contain it."""
 
     class Kind(models.TextChoices):
-        HOLD = "hold", "Hold for moderation"
-        DISALLOW = "disallow", "Disallow (mark as spam)"
+        HOLD = "hold", _("Hold for moderation")
+        DISALLOW = "disallow", _("Disallow (mark as spam)")
 
     phrase = models.CharField(
         max_length=100,
-        help_text="A word or phrase; matched as whole words, ignoring case and accents "
-        "written in compatible forms.",
+        help_text=_(
+            "A word or phrase; matched as whole words, ignoring case and accents "
+            "written in compatible forms."
+        ),
     )
     kind = models.CharField(max_length=10, choices=Kind.choices)
 
     class Meta:
+        verbose_name = _("moderation word")
+        verbose_name_plural = _("moderation words")
         ordering = ["kind", "phrase"]
         constraints = [
             models.UniqueConstraint(fields=["phrase", "kind"], name="moderation_word_unique")
@@ -488,18 +502,18 @@ class SiteSettings(models.Model):
     """Forum-wide switches that moderators flip in the admin. There is one row."""
 
     read_only = models.BooleanField(
-        default=False, help_text="Nobody can post, reply or edit anywhere on the site."
+        default=False, help_text=_("Nobody can post, reply or edit anywhere on the site.")
     )
     approve_all_manually = models.BooleanField(
-        "approve every comment by hand",
+        _("approve every comment by hand"),
         default=False,
-        help_text="Hold every reader's comment for a moderator.",
+        help_text=_("Hold every reader's comment for a moderator."),
     )
     # When moderators were last mailed about the queue (mails are batched).
     moderators_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
-        verbose_name = verbose_name_plural = "site settings"
+        verbose_name = verbose_name_plural = _("site settings")
 
     def __str__(self):
         return "Site settings"
@@ -533,6 +547,8 @@ class Subscription(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = _("followed discussion")
+        verbose_name_plural = _("followed discussions")
         constraints = [
             models.UniqueConstraint(fields=["user", "thread"], name="subscription_unique")
         ]
@@ -550,7 +566,7 @@ class ModerationEvent(models.Model):
         null=True,
         blank=True,
         related_name="+",
-        help_text="Who did it; empty for the forum's own rules.",
+        help_text=_("Who did it; empty for the forum's own rules."),
     )
     # The actor's username when it happened, kept if their account is deleted later.
     actor_name = models.CharField(max_length=150, blank=True)
@@ -564,7 +580,7 @@ class ModerationEvent(models.Model):
         null=True,
         blank=True,
         related_name="moderation_events",
-        help_text="The user the action was about, if any.",
+        help_text=_("The user the action was about, if any."),
     )
     thread = models.ForeignKey(
         Thread, on_delete=models.SET_NULL, null=True, blank=True, related_name="events"
@@ -575,6 +591,8 @@ class ModerationEvent(models.Model):
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:
+        verbose_name = _("moderation event")
+        verbose_name_plural = _("moderation events")
         ordering = ["-created_at", "-id"]
 
     def __str__(self):

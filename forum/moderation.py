@@ -44,20 +44,24 @@ from functools import cached_property
 from django.conf import settings
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from .models import Comment, ModerationWord, ReasonCode, SiteSettings, Thread
 from .rendering import render_comment_body
 from .threads import reply_parent
 
-COMMENTS_CLOSED = "Comments are closed."
-PARENT_UNAVAILABLE = (
+# What readers are told, in English here; gettext() turns them into the reader's language
+# where they are said (so that code and tests can compare with the English).
+COMMENTS_CLOSED = gettext_noop("Comments are closed.")
+PARENT_UNAVAILABLE = gettext_noop(
     "The comment you are replying to is not available. "
     "It may have been removed; you can still post a new comment."
 )
-FLOOD = "You are posting comments too quickly. Slow down."
-DUPLICATE = "Duplicate comment detected; it looks as though you’ve already said that!"
-BANNED = "You have been banned from commenting."
-NOTHING_TO_FOLLOW = "Comments are closed here, so there are no new replies to follow."
+FLOOD = gettext_noop("You are posting comments too quickly. Slow down.")
+DUPLICATE = gettext_noop("Duplicate comment detected; it looks as though you’ve already said that!")
+BANNED = gettext_noop("You have been banned from commenting.")
+NOTHING_TO_FOLLOW = gettext_noop("Comments are closed here, so there are no new replies to follow.")
 
 
 class Outcome(IntEnum):
@@ -196,7 +200,7 @@ def fold_whitespace(text: str) -> str:
 
 def check_closed(s: Submission) -> Finding | None:
     if s.site.read_only or not s.thread.is_open:
-        return Finding(Outcome.REFUSE, "closed", COMMENTS_CLOSED)
+        return Finding(Outcome.REFUSE, "closed", _(COMMENTS_CLOSED))
     return None
 
 
@@ -204,10 +208,10 @@ def restriction(user, now=None) -> tuple[str, str] | None:
     """Why a moderator's decision stops ``user`` from commenting now, if it does:
     a (code, sentence) pair."""
     if user.banned:
-        return "banned", BANNED
+        return "banned", _(BANNED)
     if user.is_suspended(now):
         until = date_format(timezone.localtime(user.suspended_until), "DATETIME_FORMAT")
-        return "suspended", f"You cannot comment until {until}."
+        return "suspended", _("You cannot comment until %(time)s.") % {"time": until}
     return None
 
 
@@ -223,7 +227,7 @@ def check_flood(s: Submission) -> Finding | None:
         return None
     since = s.now - timedelta(seconds=settings.FORUM_FLOOD_SECONDS)
     if Comment.objects.filter(author=s.author, created_at__gt=since).exists():
-        return Finding(Outcome.REFUSE, "flood", FLOOD, status_code=429)
+        return Finding(Outcome.REFUSE, "flood", _(FLOOD), status_code=429)
     return None
 
 
@@ -237,7 +241,7 @@ def check_duplicate(s: Submission) -> Finding | None:
         earlier = earlier.exclude(pk=s.editing.pk)
     text = fold_whitespace(s.body)
     if any(fold_whitespace(body) == text for body in earlier.values_list("body", flat=True)):
-        return Finding(Outcome.REFUSE, "duplicate", DUPLICATE, status_code=409)
+        return Finding(Outcome.REFUSE, "duplicate", _(DUPLICATE), status_code=409)
     return None
 
 
@@ -248,7 +252,7 @@ def check_parent(s: Submission) -> Finding | None:
         or parent.status != Comment.Status.PUBLISHED
         or parent.deleted_at is not None
     ):
-        return Finding(Outcome.REFUSE, "parent", PARENT_UNAVAILABLE, status_code=400)
+        return Finding(Outcome.REFUSE, "parent", _(PARENT_UNAVAILABLE), status_code=400)
     return None
 
 

@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 
 from .links import absolute
 from .mail import queue_mail
@@ -50,9 +51,9 @@ class Unsubscribed:
 
 
 SCOPES = {
-    REPLIES: ("mail_on_reply", "replies to your comments"),
-    DECISIONS: ("mail_on_decision", "moderators’ decisions on your comments"),
-    QUEUE: ("mail_on_queue", "comments waiting for moderation"),
+    REPLIES: ("mail_on_reply", gettext_lazy("replies to your comments")),
+    DECISIONS: ("mail_on_decision", gettext_lazy("moderators’ decisions on your comments")),
+    QUEUE: ("mail_on_queue", gettext_lazy("comments waiting for moderation")),
 }
 
 
@@ -66,8 +67,13 @@ def describe_unsubscribe(token: str) -> Unsubscribed:
         raise LookupError("No such user.")
     if data["scope"] == THREAD:
         thread = Thread.objects.select_related("article").filter(pk=data["thread"]).first()
-        title = thread.article.title if thread else "this discussion"
-        return Unsubscribed(user, f"new replies in the discussion of “{title}”")
+        if thread is None:
+            return Unsubscribed(user, gettext("new replies in this discussion"))
+        return Unsubscribed(
+            user,
+            gettext("new replies in the discussion of “%(title)s”")
+            % {"title": thread.article.title},
+        )
     return Unsubscribed(user, SCOPES[data["scope"]][1])
 
 
@@ -102,7 +108,10 @@ def _message(user, subject: str, template: str, context: dict, unsubscribe: str 
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         }
     return EmailMessage(
-        subject=f"[News Forum] {subject}", body=body, to=[user.email], headers=headers
+        subject=gettext("[News Forum] %(subject)s") % {"subject": subject},
+        body=body,
+        to=[user.email],
+        headers=headers,
     )
 
 
@@ -158,7 +167,7 @@ def notify_moderators_of_queue() -> None:
         [
             _message(
                 moderator,
-                "Comments are waiting for moderation",
+                gettext("Comments are waiting for moderation"),
                 "forum/email/moderation_queue.txt",
                 context,
                 unsubscribe_url(moderator, QUEUE),
@@ -192,7 +201,7 @@ def notify_reply_published(comment: Comment) -> None:
         [
             _message(
                 user,
-                f"New reply on “{article.title}”",
+                gettext("New reply on “%(title)s”") % {"title": article.title},
                 "forum/email/reply_published.txt",
                 {**context, "is_reply_to_you": comment.parent_id and parent_author == user},
                 unsubscribe_url(user, scope, comment.thread if scope == THREAD else None),
@@ -212,10 +221,10 @@ def notify_author_of_decision(comment: Comment) -> None:
     published = comment.status == Comment.Status.PUBLISHED
     article = comment.thread.article
     subject = (
-        f"Your comment on “{article.title}” is published"
+        gettext("Your comment on “%(title)s” is published")
         if published
-        else f"Your comment on “{article.title}” was not published"
-    )
+        else gettext("Your comment on “%(title)s” was not published")
+    ) % {"title": article.title}
     _send(
         [
             _message(

@@ -29,7 +29,6 @@ from django.db import transaction
 from django.db.models import F, Prefetch, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
-from django.utils.translation import ngettext
 
 from . import services
 from .links import absolute
@@ -231,8 +230,8 @@ def erase_user(user, *, by=None, comments: str | None = None) -> Erasure:
         actor_name=moderator.username if moderator else DELETED_USER,
         reason=(
             f"{'by a moderator' if moderator else 'by its owner'}; "
-            + ngettext("%(count)d comment %(done)s", "%(count)d comments %(done)s", comment_count)
-            % {"count": comment_count, "done": done}
+            # Stored, so in English whatever the moderator's language.
+            + f"{comment_count} comment{'' if comment_count == 1 else 's'} {done}"
         ),
     )
     user.delete()

@@ -16,6 +16,7 @@ from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from . import services
@@ -28,14 +29,16 @@ PERMISSION = "forum.moderate_user"
 
 class EraseAccountAdminForm(forms.Form):
     comments = forms.ChoiceField(
-        label="Their comments",
+        label=_("Their comments"),
         choices=[
             (ANONYMISE, "Anonymise: keep the text, signed “[deleted user]”"),
             (REMOVE, "Remove the text: “[comment deleted]” where others replied"),
         ],
         widget=forms.RadioSelect,
-        help_text="The account, the reports they made and the discussions they follow are "
-        "deleted either way. This cannot be undone.",
+        help_text=_(
+            "The account, the reports they made and the discussions they follow are "
+            "deleted either way. This cannot be undone."
+        ),
     )
 
 
@@ -139,15 +142,21 @@ class PersonalDataAdminMixin:
             form = EraseAccountAdminForm(request.POST)
             if form.is_valid():
                 erasure = erase_user(user, by=request.user, comments=form.cleaned_data["comments"])
-                done = "anonymised" if erasure.mode == ANONYMISE else "removed"
-                self.message_user(
-                    request,
-                    ngettext(
-                        "The account “%(name)s” was erased; %(count)d comment %(done)s.",
-                        "The account “%(name)s” was erased; %(count)d comments %(done)s.",
+                if erasure.mode == ANONYMISE:
+                    done = ngettext(
+                        "The account “%(name)s” was erased; %(count)d comment anonymised.",
+                        "The account “%(name)s” was erased; %(count)d comments anonymised.",
                         erasure.comments,
                     )
-                    % {"name": erasure.username, "count": erasure.comments, "done": done},
+                else:
+                    done = ngettext(
+                        "The account “%(name)s” was erased; %(count)d comment removed.",
+                        "The account “%(name)s” was erased; %(count)d comments removed.",
+                        erasure.comments,
+                    )
+                self.message_user(
+                    request,
+                    done % {"name": erasure.username, "count": erasure.comments},
                     messages.SUCCESS,
                 )
                 return HttpResponseRedirect(reverse("admin:forum_user_changelist"))

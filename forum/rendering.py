@@ -11,6 +11,8 @@ from django.utils import timezone
 from django.utils.dates import MONTHS
 from django.utils.html import escape, linebreaks, urlize
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext
 
 from .threads import CommentRow, can_be_replied_to
 
@@ -98,6 +100,22 @@ class CommentItems:
         self.times_zone = times_zone  # the zone the rows' times are in (they have none)
         self.max_depth = settings.FORUM_MAX_THREAD_DEPTH
         self.months = [str(MONTHS[number]) for number in range(1, 13)]
+        # In the reader's language, looked up once a page rather than once a comment.
+        self.time_format = _("%(month)s %(day)d, %(year)d at %(time)s")
+        self.twelve_hours = pgettext("the clock comments' times use: 12 or 24", "12") == "12"
+        self.noons = (_("a.m."), _("p.m."))
+        self.words = {
+            "reply": _("Reply"),
+            "log in to reply": _("Log in to reply"),
+            "edit": _("Edit"),
+            "delete": _("Delete"),
+            "reported": _("Reported"),
+            "report": _("Report"),
+            "deleted": _("[comment deleted]"),
+            "a deleted comment": _("a deleted comment"),
+            "edited": pgettext("comment", "edited"),
+            "awaiting": _("Your comment is awaiting moderation."),
+        }
         self.names = {}
         self.shown = {}  # comment id: who wrote it, as the labels of its replies name them
         self.timezone = timezone.get_current_timezone()
@@ -138,10 +156,17 @@ class CommentItems:
         else:
             local = moment.replace(tzinfo=self.times_zone).astimezone(self.timezone)
             iso = local.isoformat()
-        hour = local.hour % 12 or 12
-        noon = "a.m." if local.hour < 12 else "p.m."
-        day = f"{self.months[local.month - 1]} {local.day}, {local.year}"
-        return f'<time datetime="{iso}">{day} at {hour}:{local.minute:02d} {noon}</time>'
+        if self.twelve_hours:
+            clock = f"{local.hour % 12 or 12}:{local.minute:02d} {self.noons[local.hour >= 12]}"
+        else:
+            clock = f"{local.hour}:{local.minute:02d}"
+        shown = self.time_format % {
+            "month": self.months[local.month - 1],
+            "day": local.day,
+            "year": local.year,
+            "time": clock,
+        }
+        return f'<time datetime="{iso}">{shown}</time>'
 
     def actions(self, depth: int, row, author: str) -> str:
         links = []
@@ -151,12 +176,13 @@ class CommentItems:
                 links.append(
                     f'<a class="comment-reply-link" href="{self.reply_page}?{self.page_query}'
                     f"replyto={cid}"
-                    f'#respond" data-comment-id="{cid}" data-author="{author}">Reply</a>'
+                    f'#respond" data-comment-id="{cid}" data-author="{author}">'
+                    f"{self.words['reply']}</a>"
                 )
             else:
                 links.append(
                     f'<a class="comment-login-link" href="{self.login_url}?next='
-                    f'{self.link("comment-permalink", cid)}">Log in to reply</a>'
+                    f'{self.link("comment-permalink", cid)}">{self.words["log in to reply"]}</a>'
                 )
         if self.signed_in:
             author_id = row[CommentRow.AUTHOR_ID]
@@ -165,19 +191,19 @@ class CommentItems:
                 if self.accepting and self.editable(written_at, self.now):
                     links.append(
                         f'<a class="comment-edit-link" href="{self.link("edit-comment", cid)}">'
-                        "Edit</a>"
+                        f"{self.words['edit']}</a>"
                     )
                 links.append(
                     f'<a class="comment-delete-link" href="{self.link("delete-comment", cid)}">'
-                    "Delete</a>"
+                    f"{self.words['delete']}</a>"
                 )
             elif row[CommentRow.STATUS] == "published":
                 if cid in self.reported_ids:
-                    links.append('<span class="text-muted">Reported</span>')
+                    links.append(f'<span class="text-muted">{self.words["reported"]}</span>')
                 else:
                     links.append(
                         f'<a class="comment-report-link" '
-                        f'href="{self.link("report-comment", cid)}">Report</a>'
+                        f'href="{self.link("report-comment", cid)}">{self.words["report"]}</a>'
                     )
         if not links:
             return ""
@@ -186,12 +212,21 @@ class CommentItems:
     def more_replies(self, comment_id: int, count: int) -> str:
         """The "N more replies" of a top-level comment: a link to its thread's own page,
         which static/js/more-replies.js opens in place instead."""
-        words = "1 more reply" if count == 1 else f"{count} more replies"
+        words = ngettext("%(count)d more reply", "%(count)d more replies", count) % {"count": count}
         return (
             f'<p class="comment-more"><a class="comment-more-link" '
             f'href="{self.link("comment-replies", comment_id)}" data-comment-id="{comment_id}" '
             f'data-fragment="{self.link("comment-replies-fragment", comment_id)}">{words}</a></p>'
         )
+
+    def remember(self, row) -> None:
+        """Note who wrote ``row``, a comment not drawn here, for its replies' labels to
+        name: the replies that "N more replies" fetches come without their top-level
+        comment."""
+        if row[CommentRow.IS_DELETED]:
+            self.shown[row[CommentRow.PK]] = self.words["a deleted comment"]
+        else:
+            self.shown[row[CommentRow.PK]] = self.author(row)
 
     def item(self, depth: int, row, next_depth: int, more: str = "") -> bytes:
         """One comment's ``<li>``, UTF-8 encoded; ``next_depth`` is the depth of the
@@ -205,27 +240,38 @@ class CommentItems:
             classes += " comment-pending"
         # Screen readers announce each comment by its label, and so the thread's shape:
         # who answers whom (a parent comes on the page before its replies).
-        kind = "Reply" if row[CommentRow.PARENT_ID] else "Comment"
+        is_reply = bool(row[CommentRow.PARENT_ID])
         parent = self.shown.get(row[CommentRow.PARENT_ID])
-        answering = f" to {parent}" if parent else ""
         if row[CommentRow.IS_DELETED]:
             classes += " comment-deleted"
-            self.shown[cid] = "a deleted comment"
-            label = f"Deleted {kind.lower()}{answering}"
+            self.shown[cid] = self.words["a deleted comment"]
+            if parent:
+                label = _("Deleted reply to %(parent)s") % {"parent": parent}
+            else:
+                label = _("Deleted reply") if is_reply else _("Deleted comment")
             inside = (
-                '<p class="comment-deleted-note text-muted fst-italic mb-0">[comment deleted]</p>'
+                '<p class="comment-deleted-note text-muted fst-italic mb-0">'
+                f"{self.words['deleted']}</p>"
             )
         else:
             author = self.author(row)
             self.shown[cid] = author
-            label = f"{kind}{answering}, by {author}" if parent else f"{kind} by {author}"
+            if parent:
+                label = _("Reply to %(parent)s, by %(author)s") % {
+                    "parent": parent,
+                    "author": author,
+                }
+            elif is_reply:
+                label = _("Reply by %(author)s") % {"author": author}
+            else:
+                label = _("Comment by %(author)s") % {"author": author}
             edited = (
-                '<span class="comment-edited text-muted">edited</span>'
+                f'<span class="comment-edited text-muted">{self.words["edited"]}</span>'
                 if row[CommentRow.IS_EDITED]
                 else ""
             )
             awaiting = (
-                '<p class="comment-awaiting-moderation">Your comment is awaiting moderation.</p>'
+                f'<p class="comment-awaiting-moderation">{self.words["awaiting"]}</p>'
                 if pending
                 else ""
             )

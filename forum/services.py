@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, F, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from . import moderation, notifications
 from .models import (
@@ -187,11 +188,11 @@ def edit_comment(comment: Comment, *, by, body: str) -> Comment:
         Comment.objects.select_for_update().select_related("thread__article").get(pk=comment.pk)
     )
     if comment.author_id != by.pk or comment.deleted_at is not None:
-        raise NotAllowed("You can only edit your own comments.")
+        raise NotAllowed(_("You can only edit your own comments."))
     if comment.status not in (Comment.Status.PUBLISHED, Comment.Status.PENDING):
-        raise NotAllowed("This comment can no longer be edited.")
+        raise NotAllowed(_("This comment can no longer be edited."))
     if not moderation.edit_window_open(comment.created_at):
-        raise NotAllowed("The time to edit this comment has passed.")
+        raise NotAllowed(_("The time to edit this comment has passed."))
     submission = moderation.Submission(
         author=by, thread=comment.thread, body=body, parent=comment.parent, editing=comment
     )
@@ -231,7 +232,7 @@ def delete_own_comment(comment: Comment, *, by) -> Comment:
     """The author takes a comment back. Replies keep their place under "[comment deleted]";
     moderators still see what it said."""
     if comment.author_id != by.pk:
-        raise NotAllowed("You can only delete your own comments.")
+        raise NotAllowed(_("You can only delete your own comments."))
     if comment.deleted_at is not None:
         return comment
     before = comment.status
@@ -251,7 +252,7 @@ def delete_own_comment(comment: Comment, *, by) -> Comment:
 def report_comment(comment: Comment, *, reporter, reason: str, details: str = "") -> Report:
     """A reader flags a comment. Enough reports from distinct readers hide it for review."""
     if comment.author_id == reporter.pk:
-        raise NotAllowed("You cannot report your own comment.")
+        raise NotAllowed(_("You cannot report your own comment."))
     # Reports hide comments: a reader kept from commenting does not get that lever either.
     if found := moderation.restriction(reporter):
         raise NotAllowed(found[1])
@@ -261,7 +262,7 @@ def report_comment(comment: Comment, *, reporter, reason: str, details: str = ""
                 comment=comment, reporter=reporter, reason=reason, details=details
             )
     except IntegrityError:
-        raise AlreadyReported("You have already reported this comment.") from None
+        raise AlreadyReported(_("You have already reported this comment.")) from None
     log("report", actor=reporter, comment=comment, reason=report.get_reason_display())
     open_reports = comment.reports.unresolved().count()
     if comment.status == Comment.Status.PUBLISHED and moderation.reports_hide_comment(open_reports):
@@ -282,7 +283,7 @@ def follow_thread(thread: Thread, *, user) -> None:
     """Mail ``user`` when a reply is published in ``thread``; not in a closed thread,
     where none will be."""
     if not thread.is_open:
-        raise NotAllowed(moderation.NOTHING_TO_FOLLOW)
+        raise NotAllowed(_(moderation.NOTHING_TO_FOLLOW))
     Subscription.objects.get_or_create(user=user, thread=thread)
 
 
@@ -322,7 +323,8 @@ def _move(
         comment.deleted_at is not None and to == Comment.Status.PUBLISHED
     ):
         raise InvalidTransition(
-            f"Cannot move a {comment.get_status_display().lower()} comment to {to}."
+            _("Cannot move a %(status)s comment to %(to)s.")
+            % {"status": comment.get_status_display().lower(), "to": to}
         )
     before = comment.status
     comment.status = to
@@ -361,7 +363,7 @@ def approve(comment: Comment, *, by) -> Comment:
     if not was_held and not (
         comment.status == Comment.Status.PUBLISHED and comment.reports.unresolved().exists()
     ):
-        raise InvalidTransition("Only pending or reported comments can be approved.")
+        raise InvalidTransition(_("Only pending or reported comments can be approved."))
     _move(
         comment,
         by=by,
@@ -452,7 +454,7 @@ def restore(comment: Comment, *, by) -> Comment:
         fields=["status", "status_before_removal", "deleted_at", "first_published_at"]
     )
     if comment.deleted_at is not None:
-        raise InvalidTransition("Its author deleted this comment: it cannot be restored.")
+        raise InvalidTransition(_("Its author deleted this comment: it cannot be restored."))
     back_to = comment.status_before_removal or Comment.Status.PENDING
     never_published = comment.first_published_at is None
     reason_code, reason = RESTORED_REASONS[back_to]

@@ -16,9 +16,10 @@ from django.core.cache import cache
 from django.db.models import Sum
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 SIGNUP_WINDOW_SECONDS = 3600
-SIGNUPS_REFUSED = (
+SIGNUPS_REFUSED = gettext_noop(
     "Too many accounts were made from your address in the last hour. Please try again later."
 )
 

@@ -62,6 +62,8 @@ urlpatterns = [
         name="password_reset",
     ),
     path("accounts/", include("django.contrib.auth.urls")),
+    # The footer's language switch (views.set_language): it sets the language cookie.
+    path("i18n/setlang/", views.set_language, name="set_language"),
     path("", include(forum_patterns)),
     path("", include("articles.urls")),
 ]

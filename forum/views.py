@@ -11,7 +11,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
-from django.views import defaults
+from django.utils.translation import gettext as _
+from django.views import defaults, i18n
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django.views.generic import CreateView
@@ -56,7 +57,7 @@ def post_comment(request: HttpRequest, thread_id: int) -> HttpResponse:
     # A closed thread answers "Comments are closed." whatever was posted to it.
     if not thread.is_open:
         return _article_page(
-            request, thread, form=form, error=moderation.COMMENTS_CLOSED, status=403
+            request, thread, form=form, error=_(moderation.COMMENTS_CLOSED), status=403
         )
     if not form.is_valid():
         return _article_page(request, thread, form=form, status=400)
@@ -74,11 +75,11 @@ def post_comment(request: HttpRequest, thread_id: int) -> HttpResponse:
             request, thread, form=form, error=refusal.message, status=refusal.status_code
         )
     if comment.status == Comment.Status.PUBLISHED:
-        messages.success(request, "Your comment is published.")
+        messages.success(request, _("Your comment is published."))
     elif comment.status == Comment.Status.PENDING:
-        messages.info(request, "Thanks! Your comment is awaiting moderation.")
+        messages.info(request, _("Thanks! Your comment is awaiting moderation."))
     else:
-        messages.info(request, "Your comment is held for review.")
+        messages.info(request, _("Your comment is held for review."))
     return redirect(_comment_url(comment, request.user, just_posted=True))
 
 
@@ -177,7 +178,7 @@ def _refused(request: HttpRequest, comment: Comment, message: str, status: int) 
 def edit_comment(request: HttpRequest, comment_id: int) -> HttpResponse:
     comment = _own_comment(request, comment_id)
     if not moderation.edit_window_open(comment.created_at):
-        return _refused(request, comment, "The time to edit this comment has passed.", 403)
+        return _refused(request, comment, _("The time to edit this comment has passed."), 403)
     form = EditCommentForm(
         request.POST if request.method == "POST" else None, initial={"body": comment.body}
     )
@@ -192,9 +193,9 @@ def edit_comment(request: HttpRequest, comment_id: int) -> HttpResponse:
             else:
                 comment.refresh_from_db(fields=["status"])
                 if comment.status == Comment.Status.PUBLISHED:
-                    messages.success(request, "Your comment is updated.")
+                    messages.success(request, _("Your comment is updated."))
                     return redirect(_comment_url(comment, request.user))
-                messages.info(request, "Your comment is updated and waits for a moderator.")
+                messages.info(request, _("Your comment is updated and waits for a moderator."))
                 if comment.status == Comment.Status.PENDING:
                     return redirect(_comment_url(comment, request.user))
                 return redirect(comment.thread.article.get_absolute_url() + "#comments")
@@ -210,7 +211,7 @@ def delete_comment(request: HttpRequest, comment_id: int) -> HttpResponse:
     comment = _own_comment(request, comment_id)
     if request.method == "POST":
         services.delete_own_comment(comment, by=request.user)
-        messages.success(request, "Your comment is deleted.")
+        messages.success(request, _("Your comment is deleted."))
         return redirect(comment.thread.article.get_absolute_url() + "#comments")
     return render(request, "forum/comment_delete.html", {"comment": comment})
 
@@ -239,7 +240,7 @@ def report_comment(request: HttpRequest, comment_id: int) -> HttpResponse:
                 return _refused(request, comment, str(refusal), 409)
             except services.NotAllowed as refusal:
                 return _refused(request, comment, str(refusal), 403)
-            messages.success(request, "Thank you. A moderator will look at this comment.")
+            messages.success(request, _("Thank you. A moderator will look at this comment."))
             comment.refresh_from_db(fields=["status"])
             if comment.status == Comment.Status.PUBLISHED:
                 return redirect(_comment_url(comment, request.user))
@@ -257,14 +258,14 @@ def follow_thread(request: HttpRequest, thread_id: int) -> HttpResponse:
     if request.POST.get("follow") == "off":
         # Possible in a closed thread too: nobody is stuck with its mails.
         services.unfollow_thread(thread, user=request.user)
-        messages.success(request, "You will no longer get mails about new replies here.")
+        messages.success(request, _("You will no longer get mails about new replies here."))
     else:
         try:
             services.follow_thread(thread, user=request.user)
         except services.NotAllowed as refusal:
             form = CommentForm(thread=thread)
             return _article_page(request, thread, form=form, error=str(refusal), status=403)
-        messages.success(request, "You will get a mail when a reply is published here.")
+        messages.success(request, _("You will get a mail when a reply is published here."))
     return redirect(thread.article.get_absolute_url() + "#comments")
 
 
@@ -307,7 +308,7 @@ class SignUpView(CreateView):
         return super().dispatch(request, *args, **kwargs)
 
     def refused(self):
-        context = {"message": throttling.SIGNUPS_REFUSED}
+        context = {"message": _(throttling.SIGNUPS_REFUSED)}
         return render(self.request, "registration/signup_refused.html", context, status=429)
 
     def form_valid(self, form):
@@ -318,8 +319,11 @@ class SignUpView(CreateView):
         login(self.request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(
             self.request,
-            f"Welcome, {user.public_name}! You are signed in. To confirm your address, open "
-            f"the link we sent to {user.email}.",
+            _(
+                "Welcome, %(name)s! You are signed in. To confirm your address, open the link "
+                "we sent to %(email)s."
+            )
+            % {"name": user.public_name, "email": user.email},
         )
         return redirect(self.get_success_url())
 
@@ -345,9 +349,18 @@ def bad_request(request: HttpRequest, exception=None) -> HttpResponse:
     DATA_UPLOAD_MAX_MEMORY_SIZE is 413 Content Too Large, as a proxy in front would say."""
     if isinstance(exception, RequestDataTooBig):
         return HttpResponse(
-            "This request is too large to be read. A comment can be at most "
-            f"{settings.FORUM_COMMENT_MAX_LENGTH} characters long.",
+            _(
+                "This request is too large to be read. A comment can be at most %(limit)d "
+                "characters long."
+            )
+            % {"limit": settings.FORUM_COMMENT_MAX_LENGTH},
             status=413,
             content_type="text/plain; charset=utf-8",
         )
     return defaults.bad_request(request, exception)
+
+
+# Django's set_language, which keeps the choice in the language cookie, without the CSRF
+# check: the footer's switch is on pages the visitor cache serves to everyone, so it can
+# carry no visitor's token, and a forged request could only change the page's language.
+set_language = csrf_exempt(i18n.set_language)

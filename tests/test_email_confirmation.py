@@ -162,7 +162,7 @@ def test_expired_link_is_refused_with_400(client, reader, monkeypatch, method):
     path = link_path(reader)
     monkeypatch.undo()
 
-    refused(getattr(client, method)(path), email_confirmation.EXPIRED)
+    refused(getattr(client, method)(path), "The link has expired: links work for 3 days.")
     assert confirmed_at(reader) is None
 
 

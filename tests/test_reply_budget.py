@@ -5,6 +5,7 @@ import re
 
 import pytest
 from django.urls import reverse
+from django.utils.html import escape
 
 from articles.models import Article
 from forum import services
@@ -250,10 +251,19 @@ def test_the_fragment_holds_the_whole_reply_tree_as_a_reply_list(client, open_th
     html = response.content.decode()
     assert response.status_code == 200
     assert response["Content-Type"] == "text/html; charset=utf-8"
-    assert html.startswith('<ol class="children">') and html.endswith("</ol>")
+    assert html.startswith('<ol class="children" role="list">') and html.endswith("</ol>")
     assert "<html" not in html and "<p>The top comment</p>" not in html
     assert shown_ids(html) == [*(reply.pk for reply in replies), nested.pk]
     assert f'<li id="comment-{nested.pk}" class="comment depth-3">' in html
+
+
+def test_the_fragments_replies_say_whom_they_answer(client, open_thread, five_replies):
+    root, replies = five_replies
+    html = fragment(client, root).content.decode()
+
+    labels = re.findall(r'<article class="comment-body" aria-label="([^"]*)">', html)
+    expected = f"Reply to {root.author.public_name}, by {replies[0].author.public_name}"
+    assert labels[0] == escape(expected)
 
 
 def test_the_fragment_of_a_reply_holds_its_own_replies(client, open_thread, five_replies):

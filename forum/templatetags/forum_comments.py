@@ -6,6 +6,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
 from django.db.models import Exists, OuterRef
 from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils.safestring import mark_safe
 
 from .. import moderation
@@ -18,7 +19,7 @@ from ..threads import ALL, page_count, parse_page, sub_thread, thread_page
 register = template.Library()
 
 # Bump when the comment list's markup changes, so that cached copies are not reused.
-MARKUP_VERSION = 6
+MARKUP_VERSION = 8
 
 # Where the comments go in the list's template (forum/_comment_list.html).
 ITEMS = "<!--comment-items-->"
@@ -174,8 +175,14 @@ def sub_thread_html(comment, user, *, replies_only: bool) -> tuple[bytes, str | 
     )
     if replies_only:
         depth = comments[0][0] + 1 if comments else 1
+        if comments:
+            items.remember(comments[0][1])
         html = b"".join(
-            [b'<ol class="children">\n', *items.render(comments[1:], last_depth=depth), b"</ol>"]
+            [
+                b'<ol class="children" role="list">\n',
+                *items.render(comments[1:], last_depth=depth),
+                b"</ol>",
+            ]
         )
     else:
         depth = comments[0][0] if comments else 1
@@ -233,6 +240,7 @@ def comment_section(context, article):
                 "newest" if newest_first else "oldest",
                 "member" if user.is_authenticated else "visitor",
                 "open" if accepting else "closed",
+                translation.get_language(),  # the list's words and dates are in it
             )
         )
         html = cache.get(key)

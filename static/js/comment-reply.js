@@ -12,13 +12,16 @@
   var parentField = form.querySelector("input[name=parent]");
   var title = document.getElementById("reply-title-text");
   var cancel = document.getElementById("cancel-comment-reply-link");
-  var defaultTitle = "Leave a reply";
+  // In the page's language, from the template (forum/_comment_section.html).
+  var heading = document.getElementById("reply-title");
+  var defaultTitle = heading.dataset.defaultTitle;
+  var replyTitle = heading.dataset.replyTitle;
 
   function replyTo(link) {
     var comment = document.getElementById("comment-" + link.dataset.commentId);
     comment.querySelector(".comment-body").after(respond);
     parentField.value = link.dataset.commentId;
-    title.textContent = "Reply to " + link.dataset.author;
+    title.textContent = replyTitle.replace("%(name)s", link.dataset.author);
     cancel.hidden = false;
     form.querySelector("textarea").focus();
   }

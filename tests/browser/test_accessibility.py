@@ -42,6 +42,13 @@ def violations(page: Page) -> list[str]:
     ]
 
 
+def landing(live_server, comment) -> re.Pattern:
+    """Where a link to ``comment`` lands: the article page, its thread opened
+    (``?expand=``) when the comment is a reply."""
+    page = re.escape(f"{live_server.url}{ARTICLE_URL}")
+    return re.compile(rf"{page}(\?expand=\d+)?#comment-{comment.pk}$")
+
+
 def assert_accessible(page: Page) -> None:
     found = violations(page)
     assert not found, f"axe-core on {page.url}:\n" + "\n".join(found)
@@ -119,7 +126,7 @@ def test_reply_form_with_errors_has_no_violations(page, live_server, discussion)
 def test_comment_permalink_target_has_no_violations(page, live_server, discussion):
     _, reply, _ = discussion
     page.goto(reverse("forum:comment-permalink", args=[reply.pk]))
-    expect(page).to_have_url(f"{live_server.url}{ARTICLE_URL}#comment-{reply.pk}")
+    expect(page).to_have_url(landing(live_server, reply))
     assert_accessible(page)
 
 
@@ -168,9 +175,21 @@ def test_email_confirm_page_has_no_violations(page, reader):
     assert_accessible(page)
 
 
-@pytest.mark.skip(reason='TODO: the "N more replies" control is being built (issue 10)')
-def test_more_replies_state_has_no_violations(page):
-    """TODO: open a sub-thread's hidden replies in place and run axe on the page."""
+def test_more_replies_state_has_no_violations(page, open_thread):
+    """A thread longer than the budget: the page with "N more replies", and once it has
+    opened in place."""
+    top = CommentFactory(thread=open_thread, body="Who else saw the ferry?")
+    for number in range(1, 6):
+        CommentFactory(thread=open_thread, parent=top, body=f"Reply number {number}.")
+    page.goto(ARTICLE_URL)
+    more = page.get_by_role("link", name="2 more replies")
+    expect(more).to_be_visible()
+    assert_accessible(page)
+
+    more.click()
+
+    expect(page.get_by_text("Reply number 5.")).to_be_visible()
+    assert_accessible(page)
 
 
 # --- The keyboard alone --------------------------------------------------------------
@@ -223,7 +242,7 @@ def test_reader_replies_with_the_keyboard_and_lands_on_their_comment(
 
     expect(page).to_have_url(re.compile(r"#comment-\d+$"))
     reply = Comment.objects.get(parent=answered)
-    expect(page).to_have_url(f"{live_server.url}{ARTICLE_URL}#comment-{reply.pk}")
+    expect(page).to_have_url(landing(live_server, reply))
     new_comment = page.locator(f"#comment-{reply.pk} > article")
     expect(new_comment).to_be_focused()
     expect(new_comment).to_contain_text("It was on time this morning.")
@@ -261,7 +280,7 @@ def test_reply_with_errors_focuses_the_summary_which_leads_to_the_field(
 def test_permalink_lands_with_the_focus_on_the_comment(page, live_server, discussion):
     _, reply, _ = discussion
     page.goto(reverse("forum:comment-permalink", args=[reply.pk]))
-    expect(page).to_have_url(f"{live_server.url}{ARTICLE_URL}#comment-{reply.pk}")
+    expect(page).to_have_url(landing(live_server, reply))
     expect(page.locator(f"#comment-{reply.pk} > article")).to_be_focused()
 
 
@@ -369,7 +388,7 @@ def test_story_and_sign_up_fit_the_width_without_scrolling_sideways(
 
     page = new_context(**screen).new_page()
     log_in(page, trusted_reader)
-    page.goto(ARTICLE_URL)
+    page.goto(ARTICLE_URL + "?cpage=all")  # every reply drawn, the deepest included
     expect(page.locator("#commentform")).to_be_visible()
     expect(page.locator(f"#comment-{deep_discussion.pk}")).to_be_visible()
     assert scroll_width(page) <= width
