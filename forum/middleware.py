@@ -14,6 +14,10 @@ version (which every change to the comments, the thread or the article bumps), a
 served from there with one small query. Signed-in readers, who have a form, a name in
 the header and perhaps comments of their own, always get a page made for them.
 
+The reader's order of comments (CommentOrderMiddleware): ``?corder=newest|oldest`` is
+remembered in a cookie, and the cookie gives the order when the address names none. The
+visitor's cached page is keyed by that order too.
+
 The comment list put in place last (DeferredHtmlMiddleware): a whole thread's list runs
 to megabytes, and each template it passes through (the section, the article page, the
 base page) copies it whole. So templates get a short placeholder from ``defer_html()``,
@@ -54,6 +58,11 @@ THREAD_STATE = """
     WHERE article.slug = %s AND article.status = %s AND article.published_at <= %s
 """
 ALLOWED_PARAMETERS = {"cpage", "corder"}
+
+# The reader's chosen order of comments, kept for a year.
+ORDER_COOKIE = "forum_corder"
+ORDER_COOKIE_AGE = 365 * 24 * 60 * 60
+ORDERS = ("newest", "oldest")
 
 
 class RecentPages:
@@ -143,6 +152,42 @@ class CommentPageRedirectMiddleware:
         return HttpResponseRedirect(request.path + (f"?{query.urlencode()}" if query else ""))
 
 
+def comment_order(request) -> str | None:
+    """The order the reader wants, "newest" or "oldest": the address's ``?corder=``, else
+    the one their cookie remembers; None for the site's default (FORUM_NEWEST_FIRST)."""
+    for chosen in (request.GET.get("corder"), request.COOKIES.get(ORDER_COOKIE)):
+        if chosen in ORDERS:
+            return chosen
+    return None
+
+
+class CommentOrderMiddleware:
+    """Remembers the order asked for on an article page (``?corder=``) in a cookie, so
+    that the reader's next visit, or the next story, shows comments the same way."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        chosen = request.GET.get("corder")
+        if (
+            chosen in ORDERS
+            and chosen != request.COOKIES.get(ORDER_COOKIE)
+            and request.resolver_match is not None
+            and request.resolver_match.view_name == ARTICLE_PAGE
+        ):
+            response.set_cookie(
+                ORDER_COOKIE,
+                chosen,
+                max_age=ORDER_COOKIE_AGE,
+                secure=settings.SESSION_COOKIE_SECURE,
+                httponly=True,
+                samesite="Lax",
+            )
+        return response
+
+
 class VisitorPageCacheMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -206,6 +251,8 @@ class VisitorPageCacheMiddleware:
                 "open" if accepting else "closed",
                 # LocaleMiddleware has chosen it by now: a Spanish page is kept apart.
                 translation.get_language(),
+                # The address may not say it: the reader's cookie may.
+                comment_order(request) or "default",
                 hashlib.sha256(request.get_full_path().encode()).hexdigest(),
             )
         )

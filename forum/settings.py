@@ -85,6 +85,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Outside the visitors' cache, so that a page from the cache remembers the order too.
+    "forum.middleware.CommentOrderMiddleware",
     "forum.middleware.CommentPageRedirectMiddleware",
     "forum.middleware.VisitorPageCacheMiddleware",
     "forum.middleware.DeferredHtmlMiddleware",

@@ -414,3 +414,65 @@ def test_without_the_middleware_the_list_is_written_in_place(rf):
     request = rf.get("/")
 
     assert defer_html(request, "<ol>café</ol>".encode()) == "<ol>café</ol>"
+
+
+# The reader's order, remembered
+
+
+def test_the_order_chosen_is_remembered_for_the_next_visit(
+    client, three_per_page, open_thread, seven_threads
+):
+    response = client.get(open_thread.article.get_absolute_url(), {"corder": "newest"})
+    assert response.cookies["forum_corder"].value == "newest"
+
+    html = html_of(client, open_thread)  # no ?corder: the cookie says newest first
+
+    assert html.index("<p>Thread 7</p>") < html.index("<p>Thread 6</p>")
+    assert "<p>Thread 1</p>" not in html
+    assert 'href="?corder=oldest#comments">Oldest first</a>' in html
+
+
+def test_the_address_wins_over_the_remembered_order_and_is_remembered_in_turn(
+    client, three_per_page, open_thread, seven_threads
+):
+    client.cookies["forum_corder"] = "newest"
+
+    response = client.get(open_thread.article.get_absolute_url(), {"corder": "oldest"})
+
+    assert "<p>Thread 1</p>" in response.content.decode()
+    assert response.cookies["forum_corder"].value == "oldest"
+    assert "<p>Thread 1</p>" in html_of(client, open_thread)
+
+
+def test_a_cookie_that_names_no_order_shows_the_default(
+    client, three_per_page, open_thread, seven_threads
+):
+    client.cookies["forum_corder"] = "sideways"
+
+    html = html_of(client, open_thread)
+
+    assert html.index("<p>Thread 1</p>") < html.index("<p>Thread 2</p>")
+
+
+def test_visitors_cached_page_is_kept_apart_by_the_remembered_order(
+    client, three_per_page, open_thread, seven_threads
+):
+    """One visitor remembers newest first, the next has no cookie: the page from the cache
+    must not hand one the other's order, at the same address."""
+    client.cookies["forum_corder"] = "newest"
+    assert "<p>Thread 7</p>" in html_of(client, open_thread)  # now in the cache
+
+    client.cookies.pop("forum_corder")
+    html = html_of(client, open_thread)
+
+    assert "<p>Thread 1</p>" in html
+    assert "<p>Thread 7</p>" not in html
+
+
+def test_a_page_from_the_visitors_cache_remembers_the_order_too(client, open_thread, seven_threads):
+    html_of(client, open_thread, corder="newest")  # now in the cache
+    client.cookies.pop("forum_corder")
+
+    response = client.get(open_thread.article.get_absolute_url(), {"corder": "newest"})
+
+    assert response.cookies["forum_corder"].value == "newest"

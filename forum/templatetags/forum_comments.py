@@ -11,7 +11,7 @@ from django.utils.safestring import mark_safe
 
 from .. import moderation
 from ..forms import CommentForm
-from ..middleware import defer_html
+from ..middleware import comment_order, defer_html
 from ..models import Comment, Report, SiteSettings, Subscription, Thread
 from ..rendering import CommentItems
 from ..threads import ALL, page_count, parse_page, sub_thread, thread_page
@@ -213,7 +213,7 @@ def comment_section(context, article):
     if thread is None:
         return section
     accepting = moderation.accepts_comments(thread, SiteSettings.load())
-    order = request.GET.get("corder")
+    order = comment_order(request)
     newest_first = order == "newest" if order else settings.FORUM_NEWEST_FIRST
     personal = is_personal(thread, user)
     number = parse_page(request.GET.get("cpage"))
