@@ -3,6 +3,7 @@ comments of a page of a thread each time the page is drawn."""
 
 import datetime as dt
 import re
+import zlib
 
 import nh3
 from django.conf import settings
@@ -20,6 +21,17 @@ from .threads import CommentRow, can_be_replied_to
 ALLOWED_TAGS = {"p", "br", "a"}
 ALLOWED_ATTRIBUTES = {"a": {"href"}}
 ALLOWED_URL_SCHEMES = {"http", "https"}
+
+# How many colours the initials' circles come in (.comment-avatar-0 to -5 in
+# static/css/forum.css, each with white letters at 4.5:1 or more).
+AVATAR_COLOURS = 6
+
+
+def initials(name: str) -> str:
+    """Up to two letters for ``name``'s circle: the first letter or digit of its first two
+    words ("Tess Talker": "TT"), "?" for a name with none."""
+    letters = [next((c for c in word if c.isalnum()), "") for word in name.split()]
+    return "".join(letters)[:2].upper() or "?"
 
 
 # What Django's urlize could turn into a link (its simple_url_re, simple_url_2_re and
@@ -117,6 +129,7 @@ class CommentItems:
             "awaiting": _("Your comment is awaiting moderation."),
         }
         self.names = {}
+        self.avatars = {}
         self.shown = {}  # comment id: who wrote it, as the labels of its replies name them
         self.timezone = timezone.get_current_timezone()
         # Where the site's zone is the database's and a fixed offset (UTC, usually), times
@@ -148,6 +161,19 @@ class CommentItems:
         if key not in self.names:
             self.names[key] = escape(CommentRow.author_display_name(row))
         return self.names[key]
+
+    def avatar(self, row) -> str:
+        """The author's initials in a coloured circle: decoration, the name follows it, so
+        screen readers skip it. The colour comes from the name, the same on every page."""
+        key = row[CommentRow.AUTHOR_ID] or CommentRow.author_display_name(row)
+        if key not in self.avatars:
+            name = CommentRow.author_display_name(row)
+            colour = zlib.crc32(name.encode()) % AVATAR_COLOURS
+            self.avatars[key] = (
+                f'<span class="comment-avatar comment-avatar-{colour}" aria-hidden="true">'
+                f"{escape(initials(name))}</span>"
+            )
+        return self.avatars[key]
 
     def time(self, moment) -> str:
         """``moment``, without its zone (``times_zone``), as the site's zone shows it."""
@@ -276,7 +302,8 @@ class CommentItems:
                 else ""
             )
             inside = (
-                f'<footer class="comment-meta"><span class="comment-author">{author}</span> '
+                f'<footer class="comment-meta">{self.avatar(row)}'
+                f'<span class="comment-author">{author}</span> '
                 f'<a class="comment-permalink" href="#comment-{cid}">'
                 f"{self.time(row[CommentRow.WRITTEN_AT])}</a> {edited}{awaiting}</footer>"
                 f'<div class="comment-content">{row[CommentRow.BODY_HTML]}</div>'

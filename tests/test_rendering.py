@@ -1,3 +1,5 @@
+import re
+
 import nh3
 import pytest
 from django.utils.html import linebreaks, urlize
@@ -6,8 +8,11 @@ from forum.rendering import (
     ALLOWED_ATTRIBUTES,
     ALLOWED_TAGS,
     ALLOWED_URL_SCHEMES,
+    initials,
     render_comment_body,
 )
+
+from .factories import CommentFactory, UserFactory
 
 
 @pytest.mark.parametrize(
@@ -76,3 +81,31 @@ def test_bodies_render_as_django_urlize_and_linebreaks_would(text):
     )
 
     assert render_comment_body(text) == reference
+
+
+@pytest.mark.parametrize(
+    ("name", "letters"),
+    [
+        ("Tess Talker", "TT"),
+        ("rita", "R"),
+        ("Ana María de la Vega", "AM"),
+        ("@ann o'neil", "AO"),
+        ("Ñandú Ésteban", "ÑÉ"),
+        ("— —", "?"),
+    ],
+)
+def test_initials_of_a_name(name, letters):
+    assert initials(name) == letters
+
+
+@pytest.mark.django_db
+def test_each_comment_shows_its_authors_initials_hidden_from_screen_readers(client, open_thread):
+    CommentFactory(thread=open_thread, author=UserFactory(display_name="Tess Talker"))
+    CommentFactory(thread=open_thread, author=UserFactory(display_name="<b>Bold</b> Ben"))
+
+    html = client.get(open_thread.article.get_absolute_url()).content.decode()
+
+    circle = r'<span class="comment-avatar comment-avatar-[0-5]" aria-hidden="true">%s</span>'
+    assert re.search(circle % "TT" + '<span class="comment-author">Tess Talker</span>', html)
+    assert re.search(circle % "BB", html)  # the name's markup is text, not tags
+    assert "<b>Bold" not in html

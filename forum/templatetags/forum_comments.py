@@ -19,7 +19,7 @@ from ..threads import ALL, page_count, parse_page, sub_thread, thread_page
 register = template.Library()
 
 # Bump when the comment list's markup changes, so that cached copies are not reused.
-MARKUP_VERSION = 8
+MARKUP_VERSION = 9
 
 # Where the comments go in the list's template (forum/_comment_list.html).
 ITEMS = "<!--comment-items-->"
