@@ -284,17 +284,14 @@ def not_found(request: HttpRequest, rest: str = "") -> HttpResponse:
     """Any other address under ``/api/``: a JSON 404, not the reader's HTML page, for a
     client that got an address wrong. Without its final slash an address of the API is
     redirected to it, as Django does for the pages."""
-    if not request.path.endswith("/"):
+    if not request.path_info.endswith("/"):
         try:
-            match = resolve(request.path + "/")
+            match = resolve(request.path_info + "/")
         except Resolver404:
             pass
         else:
             if match.func is not not_found:
-                query = request.META.get("QUERY_STRING", "")
-                return HttpResponsePermanentRedirect(
-                    request.path + "/" + (f"?{query}" if query else "")
-                )
+                return HttpResponsePermanentRedirect(request.get_full_path(force_append_slash=True))
     raise ApiError(
         404, "There is nothing at this address. The API's addresses start at /api/articles/."
     )

@@ -14,7 +14,6 @@ what it shows (see ``cache_key``), and a poll costs one small query.
 """
 
 import hashlib
-import re
 import time
 
 from django.conf import settings
@@ -29,6 +28,7 @@ from django.utils.http import http_date
 
 from articles.models import Article
 
+from .exporters.wordpress import NOT_IN_XML
 from .links import absolute
 from .models import Comment, Thread
 from .threads import published_thread
@@ -39,12 +39,11 @@ FEED_ITEMS = 20
 # Bump when what a feed shows of a comment changes, so that cached copies are not reused.
 FEED_VERSION = 1
 
-# What XML 1.0 cannot carry. The forms refuse these characters, but a name or a title
-# edited in the admin, or a comment stored before they did, must not stop the feed.
-NOT_IN_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-
 
 def xml_text(text: str) -> str:
+    """``text`` without what XML 1.0 cannot carry (the export's rule). The forms refuse
+    such characters, but a name or a title edited in the admin, or a comment stored
+    before they did, must not stop the feed."""
     return NOT_IN_XML.sub("", text)
 
 

@@ -268,9 +268,9 @@ class CommentItems:
         # who answers whom (a parent comes on the page before its replies).
         is_reply = bool(row[CommentRow.PARENT_ID])
         parent = self.shown.get(row[CommentRow.PARENT_ID])
+        self.remember(row)
         if row[CommentRow.IS_DELETED]:
             classes += " comment-deleted"
-            self.shown[cid] = self.words["a deleted comment"]
             if parent:
                 label = _("Deleted reply to %(parent)s") % {"parent": parent}
             else:
@@ -280,8 +280,7 @@ class CommentItems:
                 f"{self.words['deleted']}</p>"
             )
         else:
-            author = self.author(row)
-            self.shown[cid] = author
+            author = self.shown[cid]
             if parent:
                 label = _("Reply to %(parent)s, by %(author)s") % {
                     "parent": parent,

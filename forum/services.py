@@ -65,7 +65,6 @@ def after_commit(callback) -> None:
     transaction.on_commit(callback, robust=True)
 
 
-@transaction.atomic
 def refresh_thread(thread_id: int, *, locked: bool = False) -> None:
     """Recount a thread and bump its version, after anything readers would notice.
 

@@ -19,7 +19,7 @@ from django.views.generic import CreateView
 
 from articles.models import Article
 
-from . import email_confirmation, moderation, notifications, services, throttling
+from . import api, email_confirmation, moderation, notifications, services, throttling
 from .forms import CommentForm, EditCommentForm, ReportForm, SignUpForm
 from .middleware import defer_html
 from .models import Comment, Thread
@@ -105,12 +105,7 @@ def _comment_url(comment: Comment, user, *, just_posted: bool = False) -> str:
 
 def comment_permalink(request: HttpRequest, comment_id: int) -> HttpResponse:
     """A stable address for one comment: the article page, at the comment."""
-    comment = get_object_or_404(
-        _on_published_articles(
-            Comment.objects.visible_to(request.user).select_related("thread__article")
-        ),
-        pk=comment_id,
-    )
+    comment = _readable_comment(request, comment_id)
     return redirect(_comment_url(comment, request.user))
 
 
@@ -148,7 +143,7 @@ def comment_replies_fragment(request: HttpRequest, comment_id: int) -> HttpRespo
     etag = None
     if key is not None:
         etag = '"' + hashlib.sha256(key.encode()).hexdigest()[:32] + '"'
-        if etag in request.headers.get("If-None-Match", ""):
+        if api.client_has(request, etag):
             response = HttpResponseNotModified()
             response.headers["ETag"] = etag
             return response

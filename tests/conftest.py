@@ -1,8 +1,9 @@
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from forum import services
 from forum.middleware import recent_pages
@@ -79,3 +80,11 @@ def own_comment(open_thread, trusted_reader):
         body="My own words.",
         created_at=timezone.now() - timedelta(minutes=5),
     )
+
+
+@pytest.fixture(autouse=True)
+def english_between_tests():
+    """A request in Spanish leaves Spanish active in the thread (LocaleMiddleware never
+    switches back): each test starts, and leaves, in the site's own language."""
+    yield
+    translation.activate(settings.LANGUAGE_CODE)

@@ -135,6 +135,26 @@ def _comment_list(thread, user, *, number, newest_first, accepting, personal, ex
     return b"".join([before.encode(), *items, after.encode()])
 
 
+def list_key(kind: str, thread, user, accepting: bool, *shape) -> str:
+    """The cache key of a comment list of ``thread``: what every copy depends on, then
+    ``shape`` (the page, the order, the comment whose replies it holds)."""
+    return ":".join(
+        str(part)
+        for part in (
+            kind,
+            MARKUP_VERSION,
+            thread.pk,
+            # With the creation time, a rebuilt database cannot meet old copies.
+            thread.created_at.timestamp(),
+            thread.version,
+            *shape,
+            "member" if user.is_authenticated else "visitor",
+            "open" if accepting else "closed",
+            translation.get_language(),  # the list's words and dates are in it
+        )
+    )
+
+
 def sub_thread_html(comment, user, *, replies_only: bool) -> tuple[bytes, str | None]:
     """``comment`` with every reply under it the reader may see, or only those replies
     (as the ``<ol class="children">`` that "N more replies" puts in place), as UTF-8 HTML;
@@ -147,19 +167,13 @@ def sub_thread_html(comment, user, *, replies_only: bool) -> tuple[bytes, str | 
     accepting = moderation.accepts_comments(thread, SiteSettings.load())
     key = None
     if not personal and settings.FORUM_SECTION_CACHE_SECONDS:
-        key = ":".join(
-            str(part)
-            for part in (
-                "forum:replies",
-                MARKUP_VERSION,
-                thread.pk,
-                thread.created_at.timestamp(),
-                thread.version,
-                comment.pk,
-                "replies" if replies_only else "page",
-                "member" if user.is_authenticated else "visitor",
-                "open" if accepting else "closed",
-            )
+        key = list_key(
+            "forum:replies",
+            thread,
+            user,
+            accepting,
+            comment.pk,
+            "replies" if replies_only else "page",
         )
         html = cache.get(key)
         if html is not None:
@@ -227,21 +241,8 @@ def comment_section(context, article):
         # Only real pages get a place in the cache, whatever is asked for.
         if number != ALL:
             number = min(number, page_count(thread.root_count))
-        key = ":".join(
-            str(part)
-            for part in (
-                "forum:section",
-                MARKUP_VERSION,
-                thread.pk,
-                # With the creation time, a rebuilt database cannot meet old copies.
-                thread.created_at.timestamp(),
-                thread.version,
-                number,
-                "newest" if newest_first else "oldest",
-                "member" if user.is_authenticated else "visitor",
-                "open" if accepting else "closed",
-                translation.get_language(),  # the list's words and dates are in it
-            )
+        key = list_key(
+            "forum:section", thread, user, accepting, number, "newest" if newest_first else "oldest"
         )
         html = cache.get(key)
         if html is None:
