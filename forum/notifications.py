@@ -1,5 +1,7 @@
 """The mails the forum sends. The services call these once their transaction has committed;
 each mail is queued for the background worker (``forum/mail.py``), one task per recipient.
+A published reply may have many followers to tell: the request queues one task for it
+(``announce_reply_task``), and the worker finds the followers and queues their mails.
 
 Every mail carries a one-click unsubscribe link (a signed token, no log-in needed) that
 turns off that kind of mail for its recipient.
@@ -16,8 +18,9 @@ from django.core.mail import EmailMessage
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext, gettext_lazy
+from django_tasks import task
 
 from .links import absolute
 from .mail import queue_mail
@@ -178,9 +181,34 @@ def notify_moderators_of_queue() -> None:
 
 
 def notify_reply_published(comment: Comment) -> None:
-    """Tell the thread's followers, and the author of the comment answered, that a reply
-    is published. Runs after every published comment, so it reads no more than it must:
-    the followers, and the rest only when there is someone to tell."""
+    """Have the worker tell the thread's followers, and the author of the comment answered,
+    that ``comment`` is published: one task, however many followers the thread has, so
+    that posting costs the same few queries on any thread. The mails are written in the
+    language of the page the reply came from, as the rest of the request's answer."""
+    announce_reply_task.enqueue(comment_id=comment.pk, language=translation.get_language())
+
+
+@task()
+def announce_reply_task(comment_id: int, language: str | None = None) -> str:
+    """Queue a mail for each reader to tell of a published reply (``notify_reply_published``);
+    nothing if the reply was taken down or deleted meanwhile."""
+    comment = (
+        Comment.objects.published()
+        .filter(pk=comment_id, deleted_at__isnull=True)
+        .select_related("thread__article", "author", "parent__author")
+        .first()
+    )
+    if comment is None:
+        return "Nothing sent: the reply is no longer published."
+    with translation.override(language or settings.LANGUAGE_CODE):
+        messages = _reply_messages(comment)
+    _send(messages)
+    return f"{len(messages)} mail(s) queued."
+
+
+def _reply_messages(comment: Comment) -> list[EmailMessage]:
+    """The mails about ``comment``, a published reply or top-level comment: to the
+    thread's followers, and to the author of the comment it answers."""
     recipients = {}  # user id -> (user, scope)
     followers = Subscription.objects.filter(thread_id=comment.thread_id).select_related("user")
     for subscription in followers:
@@ -190,26 +218,24 @@ def notify_reply_published(comment: Comment) -> None:
         recipients.setdefault(parent_author.pk, (parent_author, REPLIES))
     recipients.pop(comment.author_id, None)
     if not recipients:
-        return
+        return []
     article = comment.thread.article
     context = {
         "comment": comment,
         "article": article,
         "comment_url": absolute(reverse("forum:comment-permalink", args=[comment.pk])),
     }
-    _send(
-        [
-            _message(
-                user,
-                gettext("New reply on “%(title)s”") % {"title": article.title},
-                "forum/email/reply_published.txt",
-                {**context, "is_reply_to_you": comment.parent_id and parent_author == user},
-                unsubscribe_url(user, scope, comment.thread if scope == THREAD else None),
-            )
-            for user, scope in recipients.values()
-            if user.is_active and user.email
-        ]
-    )
+    return [
+        _message(
+            user,
+            gettext("New reply on “%(title)s”") % {"title": article.title},
+            "forum/email/reply_published.txt",
+            {**context, "is_reply_to_you": comment.parent_id and parent_author == user},
+            unsubscribe_url(user, scope, comment.thread if scope == THREAD else None),
+        )
+        for user, scope in recipients.values()
+        if user.is_active and user.email
+    ]
 
 
 def notify_author_of_decision(comment: Comment) -> None:

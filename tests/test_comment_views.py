@@ -6,8 +6,9 @@ from datetime import UTC, datetime
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
-from forum.models import Comment, ModerationWord, SiteSettings
+from forum.models import Comment, ModerationWord, SiteSettings, Subscription
 
 from .factories import ArticleFactory, CommentFactory, UserFactory
 from .test_export_wxr import comments_of, export, item_of
@@ -549,24 +550,33 @@ def test_posting_makes_the_same_few_queries_whatever_the_thread_size(
     assert response.status_code == 302
 
 
-@pytest.mark.parametrize("size", [50, 500])
-def test_replying_makes_the_same_few_queries_mail_included(
+@pytest.mark.parametrize(("size", "followers"), [(50, 1), (500, 20)])
+def test_replying_makes_the_same_few_queries_however_many_follow_the_thread(
     client,
+    settings,
     django_assert_max_num_queries,
     django_capture_on_commit_callbacks,
     open_thread,
     trusted_reader,
     size,
+    followers,
 ):
+    # As in production: the mails wait in the database for the worker.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     comments = CommentFactory.create_batch(size, thread=open_thread)
     parent = CommentFactory(thread=open_thread, parent=comments[-1])
+    for follower in UserFactory.create_batch(followers):
+        Subscription.objects.create(user=follower, thread=open_thread)
     client.force_login(trusted_reader)
     # A running site has these in its cache already.
     SiteSettings.load()
     ModerationWord.listed()
 
-    # What a real request does after its commit (the reply mails) counts too.
+    # What a real request does after its commit (queueing the mails) counts too.
     with django_assert_max_num_queries(15), django_capture_on_commit_callbacks(execute=True):
         response = client.post(post_url(open_thread), {"body": "A reply", "parent": parent.pk})
 
     assert response.status_code == 302
+    # One task tells them all: the worker finds the followers and queues their mails.
+    [task] = DBTaskResult.objects.all()
+    assert task.task_path == "forum.notifications.announce_reply_task"

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from forum.mail import queue_mail
-from forum.models import Comment, Thread
+from forum.models import Comment, Subscription, Thread
 
 from .factories import CommentFactory, UserFactory
 from .mail_backends import DownMailBackend
@@ -114,8 +114,9 @@ def test_a_reply_is_posted_at_once_while_the_mail_server_is_down(
     assert client.get(response.url).status_code == 200
     assert Comment.objects.filter(body="I disagree.", status="published").exists()
     assert mail_server_down == []  # the request never called the mail server
-    [waiting] = waiting_mails()
-    assert waiting.args_kwargs["kwargs"]["message"]["to"] == [published_comment.author.email]
+    [announcement] = DBTaskResult.objects.filter(status="READY")
+    assert announcement.task_path == "forum.notifications.announce_reply_task"
+    assert not waiting_mails().exists()
 
 
 def test_approving_answers_at_once_while_the_mail_server_is_down(
@@ -146,6 +147,49 @@ def test_closing_a_thread_answers_at_once_while_the_mail_server_is_down(
     assert "Comments were closed on 1 thread." in response.content.decode()
     assert Thread.objects.get(pk=open_thread.pk).status == Thread.Status.CLOSED
     assert mail_server_down == []
+
+
+def test_the_worker_tells_each_follower_and_the_author_answered_of_a_reply(
+    queued, run_worker, client, on_commit, replier, published_comment
+):
+    followers = UserFactory.create_batch(3)
+    for follower in followers:
+        Subscription.objects.create(user=follower, thread=published_comment.thread)
+    Subscription.objects.create(user=replier, thread=published_comment.thread)
+
+    post_reply(client, on_commit, replier, published_comment)
+    assert mail.outbox == []  # the request only queued the announcement
+    run_worker()
+
+    sent = {message.to[0]: message for message in mail.outbox}
+    expected = {published_comment.author.email} | {follower.email for follower in followers}
+    assert set(sent) == expected  # the replier, who follows too, hears nothing of it
+    assert "replied to your comment" in sent[published_comment.author.email].body
+    assert "Rhea Replier replied on" in sent[followers[0].email].body
+
+
+def test_a_reply_taken_down_before_the_worker_runs_is_announced_to_nobody(
+    queued, run_worker, client, on_commit, replier, published_comment
+):
+    post_reply(client, on_commit, replier, published_comment)
+    Comment.objects.filter(body="I disagree.").update(status=Comment.Status.REMOVED)
+
+    run_worker()
+
+    assert mail.outbox == []
+    [announcement] = DBTaskResult.objects.filter(task_path__endswith="announce_reply_task")
+    assert announcement.status == "SUCCESSFUL"
+
+
+def test_reply_mails_are_written_in_the_language_of_the_page_the_reply_came_from(
+    queued, run_worker, client, on_commit, replier, published_comment
+):
+    client.cookies["django_language"] = "es"
+    post_reply(client, on_commit, replier, published_comment)
+    run_worker()
+
+    [message] = mail.outbox
+    assert message.subject == "[News Forum] Nueva respuesta en «Harbour reopens after storm»"
 
 
 def test_queued_mail_goes_out_once_the_mail_server_is_back(
