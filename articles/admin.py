@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from .models import Article
 
@@ -15,10 +16,10 @@ class ArticleAdmin(admin.ModelAdmin):
     readonly_fields = ("source_id",)
     fieldsets = (
         (None, {"fields": ("title", "slug", "standfirst", "body")}),
-        ("Photo", {"fields": ("image_alt", "image_caption")}),
-        ("Publication", {"fields": ("status", "published_at", "author", "credit")}),
+        (_("Photo"), {"fields": ("image_alt", "image_caption")}),
+        (_("Publication"), {"fields": ("status", "published_at", "author", "credit")}),
         (
-            "Internal",
+            _("Internal"),
             {"fields": ("source_url", "source_id", "source_note"), "classes": ("collapse",)},
         ),
     )

@@ -24,17 +24,23 @@ class Article(models.Model):
         DRAFT = "draft", _("Draft")
         PUBLISHED = "published", _("Published")
 
-    title = models.CharField(max_length=300)
-    slug = models.SlugField(max_length=300, unique=True)
-    standfirst = models.TextField(blank=True, help_text=_("A short summary shown under the title."))
-    body = models.TextField(help_text=_("The story. Separate paragraphs with a blank line."))
+    title = models.CharField(max_length=300, verbose_name=_("title"))
+    slug = models.SlugField(max_length=300, unique=True, verbose_name=_("slug"))
+    standfirst = models.TextField(
+        blank=True,
+        help_text=_("A short summary shown under the title."),
+        verbose_name=_("standfirst"),
+    )
+    body = models.TextField(
+        help_text=_("The story. Separate paragraphs with a blank line."), verbose_name=_("body")
+    )
     image_alt = models.CharField(
         _("image description"),
         max_length=300,
         blank=True,
         help_text=_("What the story's photo shows, for readers who cannot see it."),
     )
-    image_caption = models.CharField(max_length=500, blank=True)
+    image_caption = models.CharField(max_length=500, blank=True, verbose_name=_("image caption"))
     credit = models.CharField(
         _("credit or source"), max_length=300, blank=True, help_text=_("Who wrote or supplied it.")
     )
@@ -44,8 +50,11 @@ class Article(models.Model):
         null=True,
         blank=True,
         related_name="articles",
+        verbose_name=_("author"),
     )
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.DRAFT, verbose_name=_("status")
+    )
     published_at = models.DateTimeField(_("publication time"), default=timezone.now)
     source_note = models.TextField(
         blank=True,
@@ -53,6 +62,7 @@ class Article(models.Model):
             "Internal: where this story came from and what was assumed when importing it. "
             "Never shown to readers."
         ),
+        verbose_name=_("source note"),
     )
     # Where the story came from, when it was imported (forum/importers): its address on
     # the old site, which Disqus threads are matched by, and the key that makes a second
@@ -70,9 +80,10 @@ class Article(models.Model):
         default="",
         editable=False,
         help_text=_("Identifier in the system the story was imported from, if any."),
+        verbose_name=_("source id"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     objects = ArticleManager()
 

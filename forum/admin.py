@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.timesince import timesince
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, ngettext_lazy
 
 from articles.models import Article
 
@@ -150,7 +150,7 @@ class UserRestrictionFilter(admin.SimpleListFilter):
     parameter_name = "suspended"
 
     def lookups(self, request, model_admin):
-        return [("yes", "Suspended now"), ("no", "Not suspended")]
+        return [("yes", _("Suspended now")), ("no", _("Not suspended"))]
 
     def queryset(self, request, queryset):
         now = timezone.now()
@@ -186,22 +186,22 @@ class UserAdmin(PersonalDataAdminMixin, DjangoUserAdmin):
     fieldsets = (
         *DjangoUserAdmin.fieldsets[:1],
         (
-            "Personal info",
+            _("Personal info"),
             {"fields": ("display_name", "first_name", "last_name", "email", "email_confirmed_at")},
         ),
-        ("Moderation", {"fields": MODERATION_FIELDS}),
+        (_("Moderation"), {"fields": MODERATION_FIELDS}),
         *DjangoUserAdmin.fieldsets[2:],
     )
     # What a moderator who is not a superuser sees: no password, no permissions list.
     moderator_fieldsets = (
         (None, {"fields": ("username",)}),
         (
-            "Personal info",
+            _("Personal info"),
             {"fields": ("display_name", "first_name", "last_name", "email", "email_confirmed_at")},
         ),
-        ("Moderation", {"fields": MODERATION_FIELDS}),
-        ("Account", {"fields": ("is_active", "is_staff", "is_superuser", "groups")}),
-        ("Important dates", {"fields": ("last_login", "date_joined")}),
+        (_("Moderation"), {"fields": MODERATION_FIELDS}),
+        (_("Account"), {"fields": ("is_active", "is_staff", "is_superuser", "groups")}),
+        (_("Important dates"), {"fields": ("last_login", "date_joined")}),
     )
     actions = (
         "premoderate",
@@ -324,9 +324,7 @@ class UserAdmin(PersonalDataAdminMixin, DjangoUserAdmin):
         _report_outcome(
             self,
             request,
-            done=ngettext(done[0], done[1], done_count) % {"count": done_count}
-            if done_count
-            else None,
+            done=done % {"count": done_count} if done_count else None,
             skipped=_left_as_they_were(skipped_count, why_skipped, "user"),
         )
         if protected_count:
@@ -334,8 +332,10 @@ class UserAdmin(PersonalDataAdminMixin, DjangoUserAdmin):
                 request,
                 _left_as_they_were(
                     protected_count,
-                    "staff accounts are restricted by a superuser, and nobody restricts "
-                    "themselves.",
+                    _(
+                        "staff accounts are restricted by a superuser, and nobody restricts "
+                        "themselves."
+                    ),
                     "user",
                 ),
                 messages.WARNING,
@@ -348,11 +348,12 @@ class UserAdmin(PersonalDataAdminMixin, DjangoUserAdmin):
             queryset,
             lambda user: services.premoderate(user, by=request.user),
             skip=lambda user: user.premoderated,
-            done=(
+            done=ngettext_lazy(
                 "%(count)d user is now pre-moderated.",
                 "%(count)d users are now pre-moderated.",
+                "count",
             ),
-            why_skipped="already pre-moderated.",
+            why_skipped=_("already pre-moderated."),
         )
 
     @admin.action(permissions=["moderate"], description=_("End pre-moderation of selected users"))
@@ -362,11 +363,12 @@ class UserAdmin(PersonalDataAdminMixin, DjangoUserAdmin):
             queryset,
             lambda user: services.end_premoderation(user, by=request.user),
             skip=lambda user: not user.premoderated,
-            done=(
+            done=ngettext_lazy(
                 "%(count)d user is no longer pre-moderated.",
                 "%(count)d users are no longer pre-moderated.",
+                "count",
             ),
-            why_skipped="not pre-moderated.",
+            why_skipped=_("not pre-moderated."),
         )
 
     @admin.action(permissions=["moderate"], description=_("Suspend selected users…"))
@@ -380,9 +382,8 @@ class UserAdmin(PersonalDataAdminMixin, DjangoUserAdmin):
                     request,
                     queryset,
                     lambda user: services.suspend(user, by=request.user, until=until, note=note),
-                    done=(
-                        "%(count)d user was suspended.",
-                        "%(count)d users were suspended.",
+                    done=ngettext_lazy(
+                        "%(count)d user was suspended.", "%(count)d users were suspended.", "count"
                     ),
                     why_skipped="",
                 )
@@ -406,8 +407,10 @@ class UserAdmin(PersonalDataAdminMixin, DjangoUserAdmin):
             queryset,
             lambda user: services.ban(user, by=request.user),
             skip=lambda user: user.banned,
-            done=("%(count)d user was banned.", "%(count)d users were banned."),
-            why_skipped="already banned.",
+            done=ngettext_lazy(
+                "%(count)d user was banned.", "%(count)d users were banned.", "count"
+            ),
+            why_skipped=_("already banned."),
         )
 
     @admin.action(
@@ -418,9 +421,10 @@ class UserAdmin(PersonalDataAdminMixin, DjangoUserAdmin):
             request,
             queryset,
             lambda user: services.ban(user, by=request.user, remove_comments=True),
-            done=(
+            done=ngettext_lazy(
                 "%(count)d user was banned and their comments removed.",
                 "%(count)d users were banned and their comments removed.",
+                "count",
             ),
             why_skipped="",
         )
@@ -433,11 +437,10 @@ class UserAdmin(PersonalDataAdminMixin, DjangoUserAdmin):
             queryset,
             lambda user: services.lift_restrictions(user, by=request.user),
             skip=lambda user: not user.banned and not user.is_suspended(now),
-            done=(
-                "%(count)d user may comment again.",
-                "%(count)d users may comment again.",
+            done=ngettext_lazy(
+                "%(count)d user may comment again.", "%(count)d users may comment again.", "count"
             ),
-            why_skipped="neither banned nor suspended.",
+            why_skipped=_("neither banned nor suspended."),
         )
 
 
@@ -463,12 +466,12 @@ class CommentQueueFilter(admin.SimpleListFilter):
 
     def lookups(self, request, model_admin):
         return [
-            (self.PENDING, "Pending"),
-            (self.REPORTED, "Reported"),
-            (self.SPAM, "Spam"),
-            (self.REMOVED, "Removed"),
-            (self.RECENT, "Recently published"),
-            (self.ALL, "All"),
+            (self.PENDING, _("Pending")),
+            (self.REPORTED, _("Reported")),
+            (self.SPAM, _("Spam")),
+            (self.REMOVED, _("Removed")),
+            (self.RECENT, _("Recently published")),
+            (self.ALL, _("All")),
         ]
 
     def value(self):
@@ -545,7 +548,12 @@ class ArticleFilter(admin.SimpleListFilter):
             request._forum_busiest_articles = [
                 (
                     str(articles[row["thread_id"]][0]),
-                    f"{articles[row['thread_id']][1]} ({row['pending']} pending)",
+                    ngettext(
+                        "%(title)s (%(count)d pending)",
+                        "%(title)s (%(count)d pending)",
+                        row["pending"],
+                    )
+                    % {"title": articles[row["thread_id"]][1], "count": row["pending"]},
                 )
                 for row in busiest
             ]
@@ -648,16 +656,16 @@ class WhyHeldForm(forms.Form):
         if parent_id is not None:
             parent = Comment.objects.filter(pk=parent_id).first()
             if parent is None:
-                self.add_error("parent", "There is no comment with this id.")
+                self.add_error("parent", _("There is no comment with this id."))
             cleaned["parent"] = parent
         return cleaned
 
 
 OUTCOME_WORDS = {
-    moderation.Outcome.PUBLISH: "published",
-    moderation.Outcome.HOLD: "held for a moderator",
-    moderation.Outcome.SPAM: "marked as spam",
-    moderation.Outcome.REFUSE: "refused (nothing is stored; the reader sees the sentence)",
+    moderation.Outcome.PUBLISH: _("published"),
+    moderation.Outcome.HOLD: _("held for a moderator"),
+    moderation.Outcome.SPAM: _("marked as spam"),
+    moderation.Outcome.REFUSE: _("refused (nothing is stored; the reader sees the sentence)"),
 }
 
 
@@ -887,14 +895,16 @@ class CommentAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("age"), ordering="created_at")
     def age(self, comment):
-        return f"{timesince(comment.created_at)} ago"
+        return _("%(time)s ago") % {"time": timesince(comment.created_at)}
 
     @admin.display(description=_("open reports"), ordering="open_report_count")
     def open_reports(self, comment):
         return getattr(comment, "open_report_count", 0)
 
-    def _moderate(self, request, queryset, service, *, done: tuple[str, str], skipped: str):
-        """Apply one moderation service to each selected comment and say how it went."""
+    def _moderate(self, request, queryset, service, *, done, skipped, words=None):
+        """Apply one moderation service to each selected comment and say how it went:
+        ``done``, a plural message (``ngettext_lazy`` on "count"), takes the number done
+        and ``words``; ``skipped`` says why the others were left alone."""
         done_count = skipped_count = 0
         for comment in queryset:
             try:
@@ -905,9 +915,7 @@ class CommentAdmin(admin.ModelAdmin):
         _report_outcome(
             self,
             request,
-            done=ngettext(done[0], done[1], done_count) % {"count": done_count}
-            if done_count
-            else None,
+            done=done % {"count": done_count, **(words or {})} if done_count else None,
             skipped=_left_as_they_were(skipped_count, skipped),
         )
 
@@ -917,8 +925,10 @@ class CommentAdmin(admin.ModelAdmin):
             request,
             queryset,
             services.approve,
-            done=("%(count)d comment was approved.", "%(count)d comments were approved."),
-            skipped="only pending comments can be approved.",
+            done=ngettext_lazy(
+                "%(count)d comment was approved.", "%(count)d comments were approved.", "count"
+            ),
+            skipped=_("only pending comments can be approved."),
         )
 
     @admin.action(permissions=["moderate"], description=_("Mark selected comments as spam"))
@@ -927,11 +937,12 @@ class CommentAdmin(admin.ModelAdmin):
             request,
             queryset,
             services.mark_spam,
-            done=(
+            done=ngettext_lazy(
                 "%(count)d comment was marked as spam.",
                 "%(count)d comments were marked as spam.",
+                "count",
             ),
-            skipped="already spam.",
+            skipped=_("already spam."),
         )
 
     @admin.action(permissions=["moderate"], description=_("Remove selected comments"))
@@ -940,8 +951,10 @@ class CommentAdmin(admin.ModelAdmin):
             request,
             queryset,
             services.remove,
-            done=("%(count)d comment was removed.", "%(count)d comments were removed."),
-            skipped="already removed.",
+            done=ngettext_lazy(
+                "%(count)d comment was removed.", "%(count)d comments were removed.", "count"
+            ),
+            skipped=_("already removed."),
         )
 
     @admin.action(permissions=["moderate"], description=_("Remove selected comments with replies"))
@@ -971,7 +984,9 @@ class CommentAdmin(admin.ModelAdmin):
             self,
             request,
             done=done,
-            skipped=_left_as_they_were(skipped_count, "already removed, and so are their replies."),
+            skipped=_left_as_they_were(
+                skipped_count, _("already removed, and so are their replies.")
+            ),
         )
 
     @admin.action(
@@ -986,11 +1001,13 @@ class CommentAdmin(admin.ModelAdmin):
                     request,
                     queryset,
                     lambda comment, by: services.reject(comment, by=by, reason_code=code),
-                    done=(
-                        "%(count)d comment was rejected: " + ReasonCode(code).label + ".",
-                        "%(count)d comments were rejected: " + ReasonCode(code).label + ".",
+                    done=ngettext_lazy(
+                        "%(count)d comment was rejected: %(reason)s.",
+                        "%(count)d comments were rejected: %(reason)s.",
+                        "count",
                     ),
-                    skipped="only pending or published comments can be rejected.",
+                    skipped=_("only pending or published comments can be rejected."),
+                    words={"reason": ReasonCode(code).label},
                 )
                 return None
         else:
@@ -1011,8 +1028,10 @@ class CommentAdmin(admin.ModelAdmin):
             request,
             queryset,
             services.restore,
-            done=("%(count)d comment was restored.", "%(count)d comments were restored."),
-            skipped="only spam or removed comments can be restored.",
+            done=ngettext_lazy(
+                "%(count)d comment was restored.", "%(count)d comments were restored.", "count"
+            ),
+            skipped=_("only spam or removed comments can be restored."),
         )
 
 
@@ -1027,7 +1046,7 @@ class ThreadOpenFilter(admin.SimpleListFilter):
     parameter_name = "comments"
 
     def lookups(self, request, model_admin):
-        return [("open", "Open"), ("closed", "Closed")]
+        return [("open", _("Open")), ("closed", _("Closed"))]
 
     def queryset(self, request, queryset):
         is_open = Q(status=Thread.Status.OPEN)
@@ -1112,7 +1131,7 @@ class ThreadAdmin(admin.ModelAdmin):
         for thread in queryset:
             apply(thread)
             count += 1
-        message = ngettext(*messages_for, count) % {"count": count}
+        message = messages_for % {"count": count}
         self.message_user(request, message, messages.SUCCESS)
 
     @admin.action(permissions=["close"], description=_("Close comments on selected threads"))
@@ -1121,9 +1140,10 @@ class ThreadAdmin(admin.ModelAdmin):
             request,
             queryset,
             lambda thread: services.close_thread(thread, by=request.user),
-            (
+            ngettext_lazy(
                 "Comments were closed on %(count)d thread.",
                 "Comments were closed on %(count)d threads.",
+                "count",
             ),
         )
 
@@ -1133,9 +1153,10 @@ class ThreadAdmin(admin.ModelAdmin):
             request,
             queryset,
             lambda thread: services.reopen_thread(thread, by=request.user),
-            (
+            ngettext_lazy(
                 "Comments were reopened on %(count)d thread.",
                 "Comments were reopened on %(count)d threads.",
+                "count",
             ),
         )
 
@@ -1145,9 +1166,10 @@ class ThreadAdmin(admin.ModelAdmin):
             request,
             queryset,
             lambda thread: services.set_keep_open(thread, by=request.user, keep_open=True),
-            (
+            ngettext_lazy(
                 "%(count)d thread is kept open on older articles.",
                 "%(count)d threads are kept open on older articles.",
+                "count",
             ),
         )
 
@@ -1159,9 +1181,10 @@ class ThreadAdmin(admin.ModelAdmin):
             request,
             queryset,
             lambda thread: services.set_keep_open(thread, by=request.user, keep_open=False),
-            (
+            ngettext_lazy(
                 "%(count)d thread closes automatically again.",
                 "%(count)d threads close automatically again.",
+                "count",
             ),
         )
 
@@ -1229,7 +1252,7 @@ class ReportStateFilter(admin.SimpleListFilter):
     parameter_name = "state"
 
     def lookups(self, request, model_admin):
-        return [("open", "Open"), ("resolved", "Resolved")]
+        return [("open", _("Open")), ("resolved", _("Resolved"))]
 
     def queryset(self, request, queryset):
         if self.value() == "open":
@@ -1307,20 +1330,20 @@ class ModerationEventAdmin(ReadOnlyAdmin):
     @admin.display(description=_("who"), ordering="actor__username")
     def actor_column(self, event):
         # The name kept when it happened, once the account is gone (or erased).
-        return event.actor or event.actor_name or "the forum"
+        return event.actor or event.actor_name or _("the forum")
 
     @admin.display(description=_("about"))
     def about(self, event):
         if event.comment_id:
             url = reverse("admin:forum_comment_change", args=[event.comment_id])
-            return format_html('comment <a href="{}">{}</a>', url, event.comment.excerpt)
+            return format_html(_('comment <a href="{}">{}</a>'), url, event.comment.excerpt)
         if event.user_id:
             url = reverse("admin:forum_user_change", args=[event.user_id])
-            return format_html('user <a href="{}">{}</a>', url, event.user)
+            return format_html(_('user <a href="{}">{}</a>'), url, event.user)
         if event.thread_id:
             url = reverse("admin:forum_thread_change", args=[event.thread_id])
-            return format_html('thread <a href="{}">{}</a>', url, event.thread.article.title)
-        return "the site"
+            return format_html(_('thread <a href="{}">{}</a>'), url, event.thread.article.title)
+        return _("the site")
 
 
 # django-axes registers its lockouts (access attempts) and two logs. The settings keep no

@@ -12,7 +12,7 @@ from .forms import refuse_unstorable_time
 # Longer searches only make longer queries: SQLite refuses a LIKE pattern past 50,000
 # bytes, or too many words (each is a condition of its own).
 SEARCH_MAX_LENGTH = 200
-DAMAGED_SELECTION = (
+DAMAGED_SELECTION = _(
     "The selection names something that cannot exist (the page was altered?). "
     "Go back to the list and choose again."
 )
@@ -26,7 +26,7 @@ class ShortSearchForm(ChangeListSearchForm):
             strip=False,
             max_length=SEARCH_MAX_LENGTH,
             error_messages={
-                "max_length": f"A search can be at most {SEARCH_MAX_LENGTH} characters long."
+                "max_length": _("A search can be at most %(limit_value)d characters long.")
             },
         )
 

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from . import mail
 from .models import Comment, Report
 from .moderation import PARENT_UNAVAILABLE
+from .threads import ancestors
 
 # What a reader cannot see on the page: spaces and separators of every kind (no-break,
 # ideographic, line and paragraph separators), format characters (zero-width space and
@@ -101,7 +102,9 @@ class CommentForm(forms.Form):
         # (forum/moderation.py); here it only has to be a comment of this thread.
         parent = (
             Comment.objects.filter(pk=parent_id, thread=self.thread)
-            .select_related("author")  # told of the reply by mail
+            # Where the reply is stored, with no query more (threads.reply_parent).
+            .annotate(**ancestors())
+            .select_related("parent")
             .first()
         )
         if parent is None:

@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import Truncator
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -31,11 +32,18 @@ class User(AbstractUser):
         help_text=_("Hold every comment by this user for a moderator."),
     )
     suspended_until = models.DateTimeField(
-        null=True, blank=True, help_text=_("The user may not comment until this time.")
+        null=True,
+        blank=True,
+        help_text=_("The user may not comment until this time."),
+        verbose_name=_("suspended until"),
     )
-    banned = models.BooleanField(default=False, help_text=_("The user may not comment at all."))
+    banned = models.BooleanField(
+        default=False, help_text=_("The user may not comment at all."), verbose_name=_("banned")
+    )
     moderator_note = models.TextField(
-        blank=True, help_text=_("For moderators only: why the user is restricted.")
+        blank=True,
+        help_text=_("For moderators only: why the user is restricted."),
+        verbose_name=_("moderator note"),
     )
     # Set when the reader opened the link mailed to their address and pressed its button
     # (forum/email_confirmation.py). The importers give archived comments only to
@@ -79,35 +87,51 @@ class Thread(models.Model):
         CLOSED = "closed", _("Closed")
 
     article = models.OneToOneField(
-        "articles.Article", on_delete=models.CASCADE, related_name="thread"
+        "articles.Article",
+        on_delete=models.CASCADE,
+        related_name="thread",
+        verbose_name=_("article"),
     )
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.OPEN, verbose_name=_("status")
+    )
     # Who opened or closed the thread last, and when; empty while it never changed.
-    status_changed_at = models.DateTimeField(null=True, blank=True)
+    status_changed_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("status changed at")
+    )
     status_changed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="+",
+        verbose_name=_("status changed by"),
     )
     closing_message = models.CharField(
-        max_length=500, blank=True, help_text=_("Shown to readers under “Comments are closed.”")
+        max_length=500,
+        blank=True,
+        help_text=_("Shown to readers under “Comments are closed.”"),
+        verbose_name=_("closing message"),
     )
     keep_open = models.BooleanField(
         default=False,
         help_text=_("Stay open even when comments close automatically on older articles."),
+        verbose_name=_("keep open"),
     )
     # Bumped by every change to what readers see in the thread (a comment posted,
     # edited, moderated; the thread opened or closed), so that a cached copy of the
     # comment section knows it is stale.
-    version = models.PositiveIntegerField(default=0, editable=False)
+    version = models.PositiveIntegerField(default=0, editable=False, verbose_name=_("version"))
     # Counts kept by the services on every change, so that the article page does not
     # count thousands of comments on every view: published comments (the heading) and
     # published top-level comments (the number of pages).
-    published_count = models.PositiveIntegerField(default=0, editable=False)
-    root_count = models.PositiveIntegerField(default=0, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
+    published_count = models.PositiveIntegerField(
+        default=0, editable=False, verbose_name=_("comments published")
+    )
+    root_count = models.PositiveIntegerField(
+        default=0, editable=False, verbose_name=_("top-level comments published")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     objects = ThreadManager()
 
@@ -117,7 +141,7 @@ class Thread(models.Model):
         permissions = [("close_thread", _("Can open and close comment threads"))]
 
     def __str__(self):
-        return f"Comments on “{self.article}”"
+        return gettext("Comments on “%(title)s”") % {"title": self.article}
 
     def natural_key(self):
         return self.article.natural_key()
@@ -219,11 +243,18 @@ class Comment(models.Model):
         PINGBACK = "pingback", _("Pingback")
         TRACKBACK = "trackback", _("Trackback")
 
-    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="comments")
+    thread = models.ForeignKey(
+        Thread, on_delete=models.CASCADE, related_name="comments", verbose_name=_("thread")
+    )
     # Replies are other readers' words: deleting a comment never takes them with it.
     # A comment with replies goes only with its whole thread (its article deleted).
     parent = models.ForeignKey(
-        "self", on_delete=models.RESTRICT, null=True, blank=True, related_name="replies"
+        "self",
+        on_delete=models.RESTRICT,
+        null=True,
+        blank=True,
+        related_name="replies",
+        verbose_name=_("parent"),
     )
     # The top-level comment this one answers, however deep: a page of threads is its
     # top-level comments plus everything with those as root, in one query.
@@ -234,6 +265,7 @@ class Comment(models.Model):
         blank=True,
         related_name="descendants",
         db_index=False,  # the comment_root_replies index covers it
+        verbose_name=_("top-level comment"),
     )
     # An account with comments is deleted only by erasing it (forum/personal_data.py),
     # which signs them "[deleted user]" and forgets what was known of the author; a
@@ -245,43 +277,55 @@ class Comment(models.Model):
         null=True,
         blank=True,
         related_name="comments",
+        verbose_name=_("author"),
     )
     author_name = models.CharField(
         max_length=80,
         blank=True,
         help_text=_("For comments without an account (imported ones): the name to show."),
+        verbose_name=_("author name"),
     )
-    body = models.TextField()
+    body = models.TextField(verbose_name=_("body"))
     # The body as sanitised HTML, rendered once when the comment is written
     # (forum/rendering.py), so that pages do not render it again on every view.
-    body_html = models.TextField(editable=False, blank=True)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    body_html = models.TextField(editable=False, blank=True, verbose_name=_("body as HTML"))
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.PENDING, verbose_name=_("status")
+    )
     reason_code = models.CharField(
         max_length=30,
         choices=ReasonCode.choices,
         blank=True,
         help_text=_("Which rule or decision held or rejected the comment. Blank when published."),
+        verbose_name=_("reason code"),
     )
     reason = models.CharField(
         max_length=300,
         blank=True,
         help_text=_("Why the comment is held or rejected, in plain words. Blank when published."),
+        verbose_name=_("reason"),
     )
-    created_at = models.DateTimeField(default=timezone.now)
-    edited_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
+    edited_at = models.DateTimeField(null=True, blank=True, verbose_name=_("edited at"))
     # Set when the author deletes the comment. Moderators still see what it said; readers
     # see "[comment deleted]" if it has replies, and nothing otherwise.
-    deleted_at = models.DateTimeField(null=True, blank=True)
+    deleted_at = models.DateTimeField(null=True, blank=True, verbose_name=_("deleted at"))
     # The last moderator decision on the comment; empty if none was made.
     # When readers could first see the comment: replies are announced only then, not when
     # a comment hidden for a while comes back.
-    first_published_at = models.DateTimeField(null=True, blank=True, editable=False)
-    moderated_at = models.DateTimeField(null=True, blank=True)
+    first_published_at = models.DateTimeField(
+        null=True, blank=True, editable=False, verbose_name=_("first published at")
+    )
+    moderated_at = models.DateTimeField(null=True, blank=True, verbose_name=_("moderated at"))
     # What the comment was before a moderator marked it spam or removed it, so that
     # restoring it puts it back there (as WordPress keeps _wp_trash_meta_status): a
     # comment that was never approved goes back to the queue, not onto the page.
     status_before_removal = models.CharField(
-        max_length=10, choices=Status.choices, blank=True, editable=False
+        max_length=10,
+        choices=Status.choices,
+        blank=True,
+        editable=False,
+        verbose_name=_("status before removal"),
     )
     moderated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -289,6 +333,7 @@ class Comment(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        verbose_name=_("moderated by"),
     )
     ip_address = models.GenericIPAddressField(
         _("author's IP address"), null=True, blank=True, help_text=_("For moderators only.")
@@ -319,12 +364,14 @@ class Comment(models.Model):
         choices=Kind.choices,
         default=Kind.COMMENT,
         help_text=_("Pingbacks and trackbacks come only from imports (--with-pingbacks)."),
+        verbose_name=_("kind"),
     )
     source_id = models.CharField(
         max_length=500,
         blank=True,
         default="",
         help_text=_("Identifier in the system the comment was imported from, if any."),
+        verbose_name=_("source id"),
     )
 
     objects = CommentManager()
@@ -387,7 +434,7 @@ class Comment(models.Model):
     def author_display_name(self) -> str:
         if self.author_id:
             return self.author.public_name
-        return self.author_name or "Anonymous"
+        return self.author_name or gettext("Anonymous")
 
     @property
     def excerpt(self) -> str:
@@ -397,9 +444,13 @@ class Comment(models.Model):
 class CommentRevision(models.Model):
     """An earlier text of an edited comment, kept for moderators."""
 
-    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="revisions")
-    body = models.TextField()
-    written_at = models.DateTimeField(help_text=_("When this text was posted or last edited."))
+    comment = models.ForeignKey(
+        Comment, on_delete=models.CASCADE, related_name="revisions", verbose_name=_("comment")
+    )
+    body = models.TextField(verbose_name=_("body"))
+    written_at = models.DateTimeField(
+        help_text=_("When this text was posted or last edited."), verbose_name=_("written at")
+    )
 
     class Meta:
         verbose_name = _("earlier text")
@@ -407,7 +458,7 @@ class CommentRevision(models.Model):
         ordering = ["comment", "written_at", "id"]
 
     def __str__(self):
-        return f"Earlier text of comment {self.comment_id}"
+        return gettext("Earlier text of comment %(id)s") % {"id": self.comment_id}
 
 
 class ReportQuerySet(models.QuerySet):
@@ -425,7 +476,9 @@ class Report(models.Model):
         OFF_TOPIC = "off_topic", _("Off-topic")
         OTHER = "other", _("Something else")
 
-    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="reports")
+    comment = models.ForeignKey(
+        Comment, on_delete=models.CASCADE, related_name="reports", verbose_name=_("comment")
+    )
     # Empty once the reporter erased their account: a report still open stays in the
     # moderators' queue without them.
     reporter = models.ForeignKey(
@@ -434,12 +487,13 @@ class Report(models.Model):
         null=True,
         blank=True,
         related_name="reports",
+        verbose_name=_("reporter"),
     )
-    reason = models.CharField(max_length=20, choices=Reason.choices)
-    details = models.CharField(max_length=500, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    reason = models.CharField(max_length=20, choices=Reason.choices, verbose_name=_("reason"))
+    details = models.CharField(max_length=500, blank=True, verbose_name=_("details"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
     # Set when a moderator decides on the reported comment.
-    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True, verbose_name=_("resolved at"))
 
     objects = ReportQuerySet.as_manager()
 
@@ -455,7 +509,10 @@ class Report(models.Model):
         indexes = [models.Index(fields=["resolved_at", "comment"], name="report_open")]
 
     def __str__(self):
-        return f"{self.get_reason_display()} report on comment {self.comment_id}"
+        return gettext("%(reason)s report on comment %(id)s") % {
+            "reason": self.get_reason_display(),
+            "id": self.comment_id,
+        }
 
 
 class ModerationWord(models.Model):
@@ -471,8 +528,9 @@ class ModerationWord(models.Model):
             "A word or phrase; matched as whole words, ignoring case and accents "
             "written in compatible forms."
         ),
+        verbose_name=_("phrase"),
     )
-    kind = models.CharField(max_length=10, choices=Kind.choices)
+    kind = models.CharField(max_length=10, choices=Kind.choices, verbose_name=_("kind"))
 
     class Meta:
         verbose_name = _("moderation word")
@@ -502,7 +560,9 @@ class SiteSettings(models.Model):
     """Forum-wide switches that moderators flip in the admin. There is one row."""
 
     read_only = models.BooleanField(
-        default=False, help_text=_("Nobody can post, reply or edit anywhere on the site.")
+        default=False,
+        help_text=_("Nobody can post, reply or edit anywhere on the site."),
+        verbose_name=_("read only"),
     )
     approve_all_manually = models.BooleanField(
         _("approve every comment by hand"),
@@ -510,13 +570,15 @@ class SiteSettings(models.Model):
         help_text=_("Hold every reader's comment for a moderator."),
     )
     # When moderators were last mailed about the queue (mails are batched).
-    moderators_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
+    moderators_notified_at = models.DateTimeField(
+        null=True, blank=True, editable=False, verbose_name=_("moderators notified at")
+    )
 
     class Meta:
         verbose_name = verbose_name_plural = _("site settings")
 
     def __str__(self):
-        return "Site settings"
+        return gettext("Site settings")
 
     CACHE_KEY = "forum:site-settings"
 
@@ -541,10 +603,15 @@ class Subscription(models.Model):
     """A reader who wants a mail when a reply is published in a thread."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="subscriptions"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="subscriptions",
+        verbose_name=_("user"),
     )
-    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="subscriptions")
-    created_at = models.DateTimeField(default=timezone.now)
+    thread = models.ForeignKey(
+        Thread, on_delete=models.CASCADE, related_name="subscriptions", verbose_name=_("thread")
+    )
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
         verbose_name = _("followed discussion")
@@ -567,12 +634,18 @@ class ModerationEvent(models.Model):
         blank=True,
         related_name="+",
         help_text=_("Who did it; empty for the forum's own rules."),
+        verbose_name=_("actor"),
     )
     # The actor's username when it happened, kept if their account is deleted later.
-    actor_name = models.CharField(max_length=150, blank=True)
-    action = models.CharField(max_length=40)
+    actor_name = models.CharField(max_length=150, blank=True, verbose_name=_("actor's name"))
+    action = models.CharField(max_length=40, verbose_name=_("action"))
     comment = models.ForeignKey(
-        Comment, on_delete=models.SET_NULL, null=True, blank=True, related_name="events"
+        Comment,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="events",
+        verbose_name=_("comment"),
     )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -581,14 +654,22 @@ class ModerationEvent(models.Model):
         blank=True,
         related_name="moderation_events",
         help_text=_("The user the action was about, if any."),
+        verbose_name=_("user"),
     )
     thread = models.ForeignKey(
-        Thread, on_delete=models.SET_NULL, null=True, blank=True, related_name="events"
+        Thread,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="events",
+        verbose_name=_("thread"),
     )
-    from_status = models.CharField(max_length=20, blank=True)
-    to_status = models.CharField(max_length=20, blank=True)
-    reason = models.CharField(max_length=500, blank=True)
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    from_status = models.CharField(max_length=20, blank=True, verbose_name=_("from status"))
+    to_status = models.CharField(max_length=20, blank=True, verbose_name=_("to status"))
+    reason = models.CharField(max_length=500, blank=True, verbose_name=_("reason"))
+    created_at = models.DateTimeField(
+        default=timezone.now, db_index=True, verbose_name=_("created at")
+    )
 
     class Meta:
         verbose_name = _("moderation event")
@@ -596,5 +677,5 @@ class ModerationEvent(models.Model):
         ordering = ["-created_at", "-id"]
 
     def __str__(self):
-        who = self.actor_name or "the forum"
+        who = self.actor_name or gettext("the forum")
         return f"{who}: {self.action}"

@@ -127,6 +127,7 @@ class CommentItems:
             "a deleted comment": _("a deleted comment"),
             "edited": pgettext("comment", "edited"),
             "awaiting": _("Your comment is awaiting moderation."),
+            "continue": _("Continue this thread"),
         }
         self.names = {}
         self.avatars = {}
@@ -245,6 +246,16 @@ class CommentItems:
             f'data-fragment="{self.link("comment-replies-fragment", comment_id)}">{words}</a></p>'
         )
 
+    def continue_thread(self, comment_id: int) -> str:
+        """The "Continue this thread" of a reply at the deepest level the page shows:
+        a link to its own page, which static/js/more-replies.js opens in place too."""
+        return (
+            f'<p class="comment-more comment-continue"><a class="comment-more-link" '
+            f'href="{self.link("comment-replies", comment_id)}" data-comment-id="{comment_id}" '
+            f'data-fragment="{self.link("comment-replies-fragment", comment_id)}">'
+            f"{self.words['continue']}</a></p>"
+        )
+
     def remember(self, row) -> None:
         """Note who wrote ``row``, a comment not drawn here, for its replies' labels to
         name: the replies that "N more replies" fetches come without their top-level
@@ -254,11 +265,11 @@ class CommentItems:
         else:
             self.shown[row[CommentRow.PK]] = self.author(row)
 
-    def item(self, depth: int, row, next_depth: int, more: str = "") -> bytes:
+    def item(self, depth: int, row, next_depth: int, more: str = "", continued: str = "") -> bytes:
         """One comment's ``<li>``, UTF-8 encoded; ``next_depth`` is the depth of the
         comment shown after it (1 after the last), which says which lists open or close
         after this one. ``more``: the "N more replies" of the top-level comment whose
-        item this one ends."""
+        item this one ends; ``continued``: this comment's own "Continue this thread"."""
         cid = row[CommentRow.PK]
         pending = row[CommentRow.STATUS] == "pending"
         classes = f"comment depth-{depth}"
@@ -312,7 +323,7 @@ class CommentItems:
             # role="list": Safari no longer announces a list drawn without markers.
             end = '<ol class="children" role="list">'
         else:  # this comment's item ends, and so do the reply lists it was the last of
-            end = "</li>" + "</ol></li>" * (depth - next_depth)
+            end = continued + "</li>" + "</ol></li>" * (depth - next_depth)
         if more:  # before the top-level comment's own "</li>", the last one
             end = end[: -len("</li>")] + more + "</li>"
         return (
@@ -321,11 +332,17 @@ class CommentItems:
         ).encode()
 
     def render(
-        self, comments: list[tuple[int, tuple]], *, more: dict | None = None, last_depth: int = 1
+        self,
+        comments: list[tuple[int, tuple]],
+        *,
+        more: dict | None = None,
+        continued: set | None = None,
+        last_depth: int = 1,
     ) -> list[bytes]:
         """The items of a page's ``(depth, row)`` pairs (``ThreadPage.comments``), each
         as safe, UTF-8 encoded HTML, with the "N more replies" of ``more`` (top-level
-        comment id -> replies left out, ``ThreadPage.more``). ``last_depth``: the depth
+        comment id -> replies left out, ``ThreadPage.more``) and the "Continue this
+        thread" of ``continued`` (``ThreadPage.continued``). ``last_depth``: the depth
         the list ends at (that of its first comment).
 
         Bytes, for the page is sent as bytes: a whole thread's list runs to megabytes,
@@ -335,7 +352,7 @@ class CommentItems:
         # body_html was sanitised by render_comment_body when the comment was written.
         # Each comment's next depth; after the last one, the top level.
         following = [depth for depth, _ in comments[1:]] + [last_depth]
-        if not more:
+        if not more and not continued:
             return [
                 self.item(depth, row, next_depth)
                 for (depth, row), next_depth in zip(comments, following, strict=False)
@@ -346,7 +363,10 @@ class CommentItems:
             if depth == 1:
                 root_id = row[CommentRow.PK]
             control = ""
-            if next_depth == 1 and root_id in more:
+            if next_depth == 1 and more and root_id in more:
                 control = self.more_replies(root_id, more[root_id])
-            items.append(self.item(depth, row, next_depth, control))
+            onward = ""
+            if continued and row[CommentRow.PK] in continued:
+                onward = self.continue_thread(row[CommentRow.PK])
+            items.append(self.item(depth, row, next_depth, control, onward))
         return items

@@ -24,6 +24,7 @@ from django.db.models import (
 )
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import RowNumber
+from django.utils.translation import gettext
 
 from articles.models import Article
 
@@ -50,6 +51,9 @@ class ThreadPage:
     # Top-level comment id -> how many replies under it the page leaves out, for its
     # "N more replies": the replies this reader could read there, less those shown.
     more: dict[int, int] = field(default_factory=dict)
+    # Replies at the deepest level the page shows whose own replies it leaves out, for
+    # their "Continue this thread".
+    continued: set[int] = field(default_factory=set)
 
     @property
     def page_numbers(self) -> list[int | None]:
@@ -163,7 +167,7 @@ class CommentRow:
         """``Comment.author_display_name``, for a row."""
         if row[cls.AUTHOR_ID] is not None:
             return row[cls.DISPLAY_NAME] or row[cls.USERNAME]
-        return row[cls.AUTHOR_NAME] or "Anonymous"
+        return row[cls.AUTHOR_NAME] or gettext("Anonymous")
 
 
 def can_be_replied_to(depth: int, row, max_depth: int) -> bool:
@@ -256,7 +260,7 @@ def thread_page(
         start = (number - 1) * page_size()
         roots = _roots_in_order(visible, newest_first)[start : start + page_size()]
         if budgeted:
-            page.comments, page.more = budgeted_comments(
+            page.comments, page.more, page.continued = budgeted_comments(
                 roots, user, own_pending=own_pending, expand=expand
             )
             return page
@@ -279,18 +283,19 @@ def replies_budget() -> tuple[int, int]:
 
 def budgeted_comments(
     roots, user, *, own_pending: bool = False, expand: int | None = None
-) -> tuple[list[tuple[int, tuple]], dict[int, int]]:
+) -> tuple[list[tuple[int, tuple]], dict[int, int], set[int]]:
     """The page's top-level comments (the queryset ``roots``, in page order), each with
     its first ``FORUM_REPLIES_PER_LEVEL`` replies (oldest first), each of those with its
-    own first ones, down ``FORUM_REPLY_LEVELS`` levels; and how many replies that leaves
-    out under each top-level comment.
+    own first ones, down ``FORUM_REPLY_LEVELS`` levels; how many replies that leaves
+    out under each top-level comment; and which replies of the deepest level shown
+    have replies of their own, left out ("Continue this thread").
 
     So a page holds at most threads per page x (1 + budget + budget² ...) comments, and
     costs the same few queries however long its threads are: one for the top-level
     comments, one per level for the replies (a window function picks the first ones of
-    each comment), one that counts each thread's replies through the
-    ``comment_counted_replies`` index. ``expand``, one of the top-level comments, comes
-    with its whole reply tree, in one query more.
+    each comment), one that finds which of the deepest have replies, one that counts
+    each thread's replies through the ``comment_counted_replies`` index. ``expand``,
+    one of the top-level comments, comes with its whole reply tree, in one query more.
 
     Only comments the reader can read take a place: a reply its author deleted shows
     as "[comment deleted]" once its thread is opened, if replies below it are shown.
@@ -308,6 +313,13 @@ def budgeted_comments(
         for row in rows:
             replies.setdefault(row[CommentRow.PARENT_ID], []).append(row)
         parents = [row[CommentRow.PK] for row in rows]
+    continued = set()
+    if budget and levels and parents and 1 + levels < max_depth:
+        # The deepest replies shown: which have replies that the reader can read.
+        below = Comment.objects.filter(parent__in=parents).alias(
+            readable=Case(When(readable_by(user), then=True), default=False)
+        )
+        continued = set(below.filter(readable=True).values_list("parent_id", flat=True))
 
     comments = []
     shown = {}  # top-level comment id -> replies shown under it
@@ -329,7 +341,8 @@ def budgeted_comments(
         shown[root_id] = len(comments) - first - 1
     readable = readable_replies(shown, user, own_pending=own_pending)
     more = {root_id: readable[root_id] - count for root_id, count in shown.items()}
-    return comments, {root_id: count for root_id, count in more.items() if count > 0}
+    more = {root_id: count for root_id, count in more.items() if count > 0}
+    return comments, more, continued
 
 
 def readable_by(user) -> Q:
@@ -488,28 +501,57 @@ def arrange(rows: list[tuple], *, newest_first: bool = False) -> list[tuple[int,
 # The depth limit, as stored
 
 
+def ancestors() -> dict[str, F]:
+    """Annotations that name a comment's ancestors as far up as the depth limit can
+    reach: ``up_2`` its parent's parent, ``up_3`` the next one up, and so on (None above
+    the top), read with the comment in one query, a join per level. ``reply_parent``
+    uses them, so that placing a reply costs no query of its own."""
+    levels = range(2, settings.FORUM_MAX_THREAD_DEPTH)
+    return {f"up_{level}": F("__".join(["parent"] * level)) for level in levels}
+
+
 def reply_parent(parent: Comment | None) -> Comment | None:
     """Where a reply to ``parent`` is stored, so that no reply is stored deeper than
     ``settings.FORUM_MAX_THREAD_DEPTH``: under ``parent``, or, when ``parent`` is at the
     limit, beside it, under its ancestor one level up (as WordPress shows such replies).
-    None when that is the top level. One query per level between ``parent`` and its
-    top-level comment (``root``, which is known)."""
+    None when that is the top level.
+
+    ``parent`` read with ``ancestors()`` and its own parent (``select_related``) costs
+    no query; read without, a query or two."""
     if parent is None:
         return None
-    chain = [parent.pk]  # parent, then its parent, up to the top
-    parent_id = parent.parent_id
-    while parent_id is not None and parent_id not in chain:
-        chain.append(parent_id)
-        if parent_id == parent.root_id:
-            break
-        parent_id = Comment.objects.values_list("parent_id", flat=True).get(pk=parent_id)
-    depth = len(chain)
     max_depth = settings.FORUM_MAX_THREAD_DEPTH
+    chain = [parent.pk]  # parent, then its parent, up to the top
+    if parent.parent_id is not None:
+        chain.append(parent.parent_id)
+    if len(chain) > 1 and parent.parent_id != parent.root_id:
+        names = list(ancestors())
+        if all(hasattr(parent, name) for name in names):
+            above = [getattr(parent, name) for name in names]
+        else:
+            found = Comment.objects.filter(pk=parent.pk).annotate(**ancestors())
+            above = found.values_list(*names).first() or ()
+        for ancestor in above:
+            if ancestor is None or ancestor in chain:
+                break
+            chain.append(ancestor)
+            if ancestor == parent.root_id:
+                break
+        # Deeper than the limit reaches (stored before it was lowered): walk on up.
+        while chain[-1] != parent.root_id:
+            up = Comment.objects.filter(pk=chain[-1]).values_list("parent_id", flat=True).first()
+            if up is None or up in chain:
+                break
+            chain.append(up)
+    depth = len(chain)
     if depth < max_depth:
         return parent
     if max_depth == 1:
         return None
-    return Comment.objects.get(pk=chain[depth - (max_depth - 1)])
+    beside = chain[depth - (max_depth - 1)]
+    if beside == parent.parent_id and Comment.parent.is_cached(parent):
+        return parent.parent  # read with it, as the reply form does
+    return Comment.objects.get(pk=beside)
 
 
 def parents_within_limit(parents: dict[int, int | None], max_depth: int) -> dict[int, int | None]:

@@ -303,6 +303,21 @@ def test_reply_to_a_depth_five_comment_is_stored_beside_it(client, trusted_reade
     assert (reply.parent, reply.root) == (chain[3], chain[0])
 
 
+def test_with_the_limit_lowered_a_reply_to_a_deeper_comment_goes_at_the_new_limit(
+    client, settings, trusted_reader, open_thread
+):
+    chain = []
+    for _ in range(5):
+        chain.append(CommentFactory(thread=open_thread, parent=chain[-1] if chain else None))
+    settings.FORUM_MAX_THREAD_DEPTH = 3
+    client.force_login(trusted_reader)
+
+    client.post(post_url(open_thread), {"body": "Deep reply", "parent": chain[-1].pk})
+
+    reply = Comment.objects.get(body="Deep reply")
+    assert (reply.parent, reply.root) == (chain[1], chain[0])  # at the third level
+
+
 def test_the_same_reply_twice_to_a_comment_at_the_cap_is_a_duplicate(
     client, settings, trusted_reader, open_thread
 ):
@@ -550,7 +565,9 @@ def test_posting_makes_the_same_few_queries_whatever_the_thread_size(
     assert response.status_code == 302
 
 
-@pytest.mark.parametrize(("size", "followers"), [(50, 1), (500, 20)])
+@pytest.mark.parametrize(
+    ("size", "followers", "depth"), [(50, 1, 2), (500, 20, 2), (50, 1, 4), (50, 1, 5)]
+)
 def test_replying_makes_the_same_few_queries_however_many_follow_the_thread(
     client,
     settings,
@@ -560,11 +577,14 @@ def test_replying_makes_the_same_few_queries_however_many_follow_the_thread(
     trusted_reader,
     size,
     followers,
+    depth,
 ):
     # As in production: the mails wait in the database for the worker.
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
-    comments = CommentFactory.create_batch(size, thread=open_thread)
-    parent = CommentFactory(thread=open_thread, parent=comments[-1])
+    CommentFactory.create_batch(size, thread=open_thread)
+    parent = None  # the comment answered, at ``depth``
+    for _ in range(depth):
+        parent = CommentFactory(thread=open_thread, parent=parent)
     for follower in UserFactory.create_batch(followers):
         Subscription.objects.create(user=follower, thread=open_thread)
     client.force_login(trusted_reader)

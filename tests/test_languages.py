@@ -4,10 +4,12 @@ nothing left untranslated."""
 
 import ast
 import os
+import re
 import shutil
 import subprocess
 import sys
 from datetime import UTC, datetime
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -17,7 +19,7 @@ from django.urls import reverse
 
 from articles.models import Article
 
-from .factories import ArticleFactory, CommentFactory, thread_of
+from .factories import ArticleFactory, CommentFactory, UserFactory, thread_of
 from .test_seed import SLUG, load_seed
 
 pytestmark = pytest.mark.django_db
@@ -314,3 +316,143 @@ def test_mail_is_written_in_the_language_of_the_page_that_asked_for_it(client, r
     (message,) = mail.outbox
     assert message.subject == "[News Forum] Elige una contraseña nueva"
     assert f"Hola, {reader.public_name}:" in message.body
+
+
+# The admin: the moderators' own labels
+
+
+class PageTexts(HTMLParser):
+    """What a page says: its text, and the words of buttons, images and labels."""
+
+    SAID_BY = ("title", "placeholder", "aria-label", "alt")
+
+    def __init__(self):
+        super().__init__()
+        self.hidden = 0
+        self.texts = set()
+
+    def handle_starttag(self, tag, attrs):
+        self.hidden += tag in ("script", "style")
+        attrs = dict(attrs)
+        words = [attrs.get(name) for name in self.SAID_BY]
+        if tag == "input" and attrs.get("type") in ("submit", "button"):
+            words.append(attrs.get("value"))
+        self.texts.update(" ".join(word.split()) for word in words if word and word.strip())
+
+    def handle_endtag(self, tag):
+        self.hidden -= tag in ("script", "style")
+
+    def handle_data(self, data):
+        if not self.hidden and data.strip():
+            self.texts.add(" ".join(data.split()))
+
+
+def page_texts(response) -> set[str]:
+    assert response.status_code == 200
+    parser = PageTexts()
+    parser.feed(response.content.decode())
+    return parser.texts
+
+
+# The same in both languages, and rightly so: Django's own untranslated image texts, words
+# that Spanish shares, and other apps' names and permissions (theirs to translate).
+SAME_IN_SPANISH = {"Search", "True", "False", "None", "Spam", "Slug", "slug", "Email"}
+OTHER_APPS = ("Axes", "Access attempt", "Task", "Tasks Database Backend")
+
+
+def stored_words() -> set[str]:
+    """Every text the database holds (names, titles, bodies, reasons, codes), which
+    the admin shows as they are."""
+    from django.apps import apps
+
+    words = set()
+    for model in apps.get_models():
+        texts = [
+            field.attname
+            for field in model._meta.concrete_fields
+            if field.get_internal_type() in ("CharField", "TextField", "EmailField", "SlugField")
+        ]
+        for row in model.objects.values_list(*texts) if texts else ():
+            words.update(" ".join(str(value).split()) for value in row if value)
+    return words
+
+
+@pytest.mark.parametrize("who", ["superuser", "moderator"])
+def test_the_admin_speaks_spanish_in_every_label_of_ours(
+    client, moderator, reader, pending_comment, who
+):
+    from forum import services
+    from forum.models import Report
+
+    superuser = UserFactory(is_staff=True, is_superuser=True, username="chief")
+    comment = CommentFactory(thread=pending_comment.thread, body="Read the council minutes.")
+    Report.objects.create(comment=comment, reporter=reader, reason="spam")
+    services.remove(comment, by=superuser)
+    article = comment.thread.article
+    # One paragraph each, which the page shows as one text.
+    Article.objects.filter(pk=article.pk).update(
+        standfirst="Ships sail again.", body="The harbour reopened on Monday."
+    )
+    client.force_login(superuser if who == "superuser" else moderator)
+    pages = [
+        "",
+        "forum/comment/",
+        "forum/comment/?status=all",
+        f"forum/comment/{comment.pk}/change/",
+        "forum/thread/",
+        f"forum/thread/{comment.thread_id}/change/",
+        "forum/user/",
+        f"forum/user/{reader.pk}/change/",
+        "forum/report/",
+        "forum/moderationevent/",
+        "forum/moderationword/",
+        "forum/moderationword/add/",
+        "forum/sitesettings/1/change/",
+        "articles/article/",
+        "articles/article/add/",
+        f"articles/article/{article.pk}/change/",
+    ]
+    data = stored_words()
+
+    untranslated = {}
+    for page in pages:
+        url = reverse("admin:index") + page
+        english = client.get(url, headers={"accept-language": "en"})
+        if english.status_code == 403:
+            continue  # not the moderators' to see
+        same = {
+            text
+            for text in page_texts(english) & page_texts(in_spanish(client, url))
+            if re.search(r"[A-Za-z]{3}", text)
+            and not set(re.findall(r"[^\W\d_]+", text)) <= SAME_IN_SPANISH
+            and not any(word in text for word in data)
+            and not text.startswith(OTHER_APPS)
+            and "*****" not in text  # a password hash, masked
+        }
+        if same:
+            untranslated[page or "index"] = sorted(same)
+
+    assert untranslated == {}
+
+
+def test_the_admin_tells_how_a_batch_went_in_spanish(client, moderator, pending_comment):
+    client.force_login(moderator)
+
+    response = client.post(
+        reverse("admin:forum_comment_changelist"),
+        {"action": "approve", "_selected_action": [pending_comment.pk]},
+        headers={"accept-language": "es"},
+        follow=True,
+    )
+
+    assert "1 comentario fue aprobado." in response.content.decode()
+    response = client.post(
+        reverse("admin:forum_comment_changelist") + "?status=all",
+        {"action": "approve", "_selected_action": [pending_comment.pk]},
+        headers={"accept-language": "es"},
+        follow=True,
+    )
+    assert (
+        "1 comentario se quedó como estaba: solo se pueden aprobar comentarios pendientes."
+        in response.content.decode()
+    )

@@ -105,6 +105,66 @@ def test_the_budget_and_the_levels_are_settings(settings, client, open_thread, f
     assert ">5 more replies</a>" in html  # replies 3 to 5, one nested, one under reply 3
 
 
+def continue_link(comment) -> str:
+    return (
+        f'<p class="comment-more comment-continue"><a class="comment-more-link" '
+        f'href="/c/{comment.pk}/replies/" data-comment-id="{comment.pk}" '
+        f'data-fragment="/c/{comment.pk}/replies/fragment/">Continue this thread</a></p></li>'
+    )
+
+
+def test_a_shown_reply_whose_replies_are_left_out_says_continue_this_thread(
+    client, open_thread, five_replies
+):
+    root, replies = five_replies
+    nested = CommentFactory(thread=open_thread, parent=replies[1], body="Nested")
+
+    html = article_html(client, open_thread)
+
+    assert "<p>Nested</p>" not in html
+    # At the end of the reply's own item, and of no other.
+    assert continue_link(replies[1]) in html
+    assert html.count("Continue this thread") == 1
+    opened = client.get(reverse("forum:comment-replies-fragment", args=[replies[1].pk]))
+    assert shown_ids(opened.content.decode()) == [nested.pk]
+    own_page = client.get(reverse("forum:comment-replies", args=[replies[1].pk]))
+    assert "<p>Nested</p>" in own_page.content.decode()
+
+
+def test_continue_this_thread_counts_only_replies_the_reader_can_read(
+    client, open_thread, five_replies, moderator
+):
+    root, replies = five_replies
+    removed = CommentFactory(thread=open_thread, parent=replies[0])
+    services.remove(removed, by=moderator)
+    CommentFactory(thread=open_thread, parent=replies[2], status=Comment.Status.PENDING)
+
+    assert "Continue this thread" not in article_html(client, open_thread)
+
+
+def test_the_last_reply_of_a_thread_continues_before_its_more_replies(
+    client, open_thread, five_replies
+):
+    root, replies = five_replies
+    CommentFactory(thread=open_thread, parent=replies[2])
+
+    html = article_html(client, open_thread)
+
+    continued = continue_link(replies[2])
+    assert continued + "</ol>" + '<p class="comment-more">' in html.replace("\n", "")
+    assert ">3 more replies</a>" in html  # replies 4 and 5, and the one under reply 3
+
+
+def test_at_the_deepest_level_the_page_can_show_nothing_continues(settings, client, open_thread):
+    settings.FORUM_MAX_THREAD_DEPTH = 2
+    root = CommentFactory(thread=open_thread)
+    CommentFactory.create_batch(2, thread=open_thread, parent=root)
+
+    html = article_html(client, open_thread)
+
+    assert "Continue this thread" not in html
+
+
 def test_newest_first_turns_the_threads_not_the_replies(client, open_thread, five_replies):
     root, replies = five_replies
     later = CommentFactory(thread=open_thread, body="A later thread")
@@ -212,8 +272,9 @@ def test_the_first_page_costs_the_same_queries_whatever_the_thread_size(
     thread = generate(size, shape="uniform", authors=20).thread
     article_html(client, thread)  # the site settings are in the cache now
 
-    # The article, the thread, the top-level comments, their first replies, the counts.
-    with django_assert_max_num_queries(5):
+    # The article, the thread, the top-level comments, their first replies, which of
+    # those have replies of their own, the counts.
+    with django_assert_max_num_queries(6):
         article_html(client, thread)
 
 
@@ -224,7 +285,7 @@ def test_a_second_level_of_replies_costs_one_query_more(
     settings.FORUM_REPLY_LEVELS = 2
     article_html(client, uniform_tree.thread)
 
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(7):
         article_html(client, uniform_tree.thread)
 
 

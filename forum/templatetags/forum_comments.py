@@ -120,7 +120,7 @@ def _comment_list(thread, user, *, number, newest_first, accepting, personal, ex
         accepting=accepting,
         times_zone=page.times_zone,
         page_query=page_query,
-    ).render(page.comments, more=page.more)
+    ).render(page.comments, more=page.more, continued=page.continued)
     # The items go in as bytes, once: through the template, each level would copy them.
     frame = render_to_string(
         "forum/_comment_list.html",

@@ -114,3 +114,33 @@ def test_without_javascript_more_replies_opens_the_threads_own_page(
         expect(page).to_have_url(f"{live_server.url}{ARTICLE_URL}#comment-{top.pk}")
     finally:
         context.close()
+
+
+def test_continue_this_thread_opens_a_replys_own_replies_in_place(
+    page, live_server, output_path, long_thread
+):
+    top, replies, nested = long_thread
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(live_server.url + ARTICLE_URL)
+
+    # 1. Reply 1 has answers that the page leaves out: it says so under it.
+    first = page.locator(f"#comment-{replies[0].pk}")
+    expect(first.locator("li.comment")).to_have_count(0)
+    onward = first.get_by_role("link", name="Continue this thread")
+    expect(page.get_by_role("link", name="Continue this thread")).to_have_count(1)
+
+    # 2. It opens them under reply 1, the focus on the first, without leaving the page.
+    onward.click()
+    expect(first.locator("> ol.children .comment-content")).to_have_text(
+        [f"Answer {number} to the first reply." for number in (1, 2)]
+    )
+    expect(page).to_have_url(live_server.url + ARTICLE_URL)
+    expect(page.locator(f"#comment-{nested[0].pk}")).to_be_focused()
+    expect(page.get_by_role("link", name="Continue this thread")).to_have_count(0)
+    page.screenshot(path=output_path / "continued.png", full_page=True)
+
+    # 3. The rest of the thread still opens from "4 more replies", each comment once.
+    page.locator(f"#comment-{top.pk}").get_by_role("link", name="4 more replies").click()
+    expect(page.locator(f"#comment-{top.pk} li.comment")).to_have_count(7)
+    assert errors == []
