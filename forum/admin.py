@@ -20,7 +20,7 @@ from django.db.models.functions import Coalesce
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.html import format_html, format_html_join
 from django.utils.timesince import timesince
 from django.utils.translation import gettext_lazy as _
@@ -678,7 +678,7 @@ class CommentAdmin(admin.ModelAdmin):
         "parent_excerpt",
         "first_replies",
         "age",
-        "reason",
+        "why",
         "open_reports",
     )
     list_display_links = ("excerpt",)
@@ -892,6 +892,19 @@ class CommentAdmin(admin.ModelAdmin):
         return format_html_join(
             "", "<div class='reply-excerpt'>↳ {}</div>", ((reply.excerpt,) for reply in replies)
         )
+
+    @admin.display(description=_("reason"), ordering="reason_code")
+    def why(self, comment):
+        """The kind of reason in the moderator's language, then the reason as stored (in
+        English, when it happened) if it says more: "held word: …", "3 links"."""
+        if comment.reason_code not in ReasonCode.values:
+            return comment.reason or "—"
+        kind = ReasonCode(comment.reason_code)
+        with translation.override("en"):
+            says_more = comment.reason.lower() != str(kind.label).lower()
+        if comment.reason and says_more:
+            return f"{kind.label} ({comment.reason})"
+        return kind.label
 
     @admin.display(description=_("age"), ordering="created_at")
     def age(self, comment):

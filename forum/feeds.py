@@ -23,8 +23,10 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Count, Q, Sum
 from django.http import Http404, HttpResponse
 from django.urls import reverse
+from django.utils import translation
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
+from django.utils.translation import gettext
 
 from articles.models import Article
 
@@ -87,8 +89,10 @@ class CachedFeed(Feed):
         key = self.cache_key(obj)
         cached = cache.get(key) if self.cache_seconds() else None
         if cached is None:
-            feed = self.get_feed(obj, request)
-            content = feed.writeString("utf-8").encode()
+            # In the site's language whoever asks: one copy serves every feed reader.
+            with translation.override(settings.LANGUAGE_CODE):
+                feed = self.get_feed(obj, request)
+                content = feed.writeString("utf-8").encode()
             # When this copy was drawn, not the newest comment's date as Django's Feed
             # says: approving an older comment or removing the newest one changes the
             # feed without moving that date, and a reader polling with
@@ -111,7 +115,8 @@ class CachedFeed(Feed):
 
     def item_title(self, comment: Comment) -> str:
         return xml_text(
-            f"Comment by {comment.author_display_name} on {comment.thread.article.title}"
+            gettext("Comment by %(author)s on %(title)s")
+            % {"author": comment.author_display_name, "title": comment.thread.article.title}
         )
 
     def item_description(self, comment: Comment) -> str:
@@ -153,7 +158,7 @@ class ArticleCommentsFeed(CachedFeed):
         )
 
     def title(self, thread: Thread) -> str:
-        return xml_text(f"Comments on “{thread.article.title}”")
+        return xml_text(gettext("Comments on “%(title)s”") % {"title": thread.article.title})
 
     def link(self, thread: Thread) -> str:
         return absolute(thread.article.get_absolute_url())
@@ -162,7 +167,9 @@ class ArticleCommentsFeed(CachedFeed):
         return absolute(reverse("forum:article-comments-feed", args=[thread.article.slug]))
 
     def description(self, thread: Thread) -> str:
-        return xml_text(f"The latest comments on “{thread.article.title}”.")
+        return xml_text(
+            gettext("The latest comments on “%(title)s”.") % {"title": thread.article.title}
+        )
 
     def items(self, thread: Thread):
         return feed_comments().filter(thread=thread)[:FEED_ITEMS]
@@ -171,8 +178,11 @@ class ArticleCommentsFeed(CachedFeed):
 class SiteCommentsFeed(CachedFeed):
     """The latest comments under every story: ``/comments/feed/``."""
 
-    title = "News Forum: latest comments"
-    description = "The latest comments on every story."
+    def title(self) -> str:
+        return gettext("News Forum: latest comments")
+
+    def description(self) -> str:
+        return gettext("The latest comments on every story.")
 
     def link(self) -> str:
         return absolute(reverse("articles:list"))

@@ -102,3 +102,19 @@ def test_pages_name_an_icon_that_exists(client):
 
     assert 'rel="icon" href="/static/img/favicon.svg"' in html
     assert finders.find("img/favicon.svg")
+
+
+@pytest.mark.parametrize(
+    ("image_alt", "image_caption", "photo", "caption"),
+    [("", "", False, False), ("", "Seen from the pier.", False, True), ("Boats", "", True, False)],
+)
+def test_the_photo_area_is_drawn_only_for_a_photo_or_a_caption(
+    client, image_alt, image_caption, photo, caption
+):
+    article = ArticleFactory(image_alt=image_alt, image_caption=image_caption)
+
+    html = client.get(article.get_absolute_url()).content.decode()
+
+    assert ("<figure" in html) == (photo or caption)
+    assert ('class="story-photo"' in html) == photo
+    assert ("<figcaption" in html) == caption

@@ -275,3 +275,20 @@ def test_other_pages_link_the_site_feed(client, article):
         'title="Latest comments on News Forum" href="/comments/feed/">'
     ) in html
     assert "/articles/harbour-reopens/comments/feed/" not in html
+
+
+def test_feeds_speak_the_sites_language_whoever_asks(client, settings, article):
+    spanish = client.get(article_feed_url(article), headers={"accept-language": "es"})
+    channel = ET.fromstring(spanish.content).find("channel")
+    assert channel.findtext("title") == f"Comments on “{article.title}”"
+    assert channel.findtext("language") == "en"
+
+    settings.LANGUAGE_CODE = "es"
+    settings.FORUM_SECTION_CACHE_SECONDS = 0
+    for url in (article_feed_url(article), site_feed_url()):
+        channel = ET.fromstring(client.get(url).content).find("channel")
+        assert channel.findtext("title") in (
+            f"Comentarios sobre «{article.title}»",
+            "News Forum: últimos comentarios",
+        )
+        assert channel.findtext("language") == "es"

@@ -116,7 +116,7 @@ def continue_link(comment) -> str:
 def test_a_shown_reply_whose_replies_are_left_out_says_continue_this_thread(
     client, open_thread, five_replies
 ):
-    root, replies = five_replies
+    _root, replies = five_replies
     nested = CommentFactory(thread=open_thread, parent=replies[1], body="Nested")
 
     html = article_html(client, open_thread)
@@ -134,7 +134,7 @@ def test_a_shown_reply_whose_replies_are_left_out_says_continue_this_thread(
 def test_continue_this_thread_counts_only_replies_the_reader_can_read(
     client, open_thread, five_replies, moderator
 ):
-    root, replies = five_replies
+    _root, replies = five_replies
     removed = CommentFactory(thread=open_thread, parent=replies[0])
     services.remove(removed, by=moderator)
     CommentFactory(thread=open_thread, parent=replies[2], status=Comment.Status.PENDING)
@@ -145,7 +145,7 @@ def test_continue_this_thread_counts_only_replies_the_reader_can_read(
 def test_the_last_reply_of_a_thread_continues_before_its_more_replies(
     client, open_thread, five_replies
 ):
-    root, replies = five_replies
+    _root, replies = five_replies
     CommentFactory(thread=open_thread, parent=replies[2])
 
     html = article_html(client, open_thread)
