@@ -12,6 +12,7 @@ from django.db.models import (
     BooleanField,
     Case,
     DateTimeField,
+    Exists,
     ExpressionWrapper,
     F,
     Func,
@@ -315,11 +316,13 @@ def budgeted_comments(
         parents = [row[CommentRow.PK] for row in rows]
     continued = set()
     if budget and levels and parents and 1 + levels < max_depth:
-        # The deepest replies shown: which have replies that the reader can read.
-        below = Comment.objects.filter(parent__in=parents).alias(
-            readable=Case(When(readable_by(user), then=True), default=False)
-        )
-        continued = set(below.filter(readable=True).values_list("parent_id", flat=True))
+        # The deepest replies shown: which have a reply that the reader can read (each
+        # looked up through the index on parent, stopping at the first one).
+        readable = Case(When(readable_by(user), then=True), default=False)
+        below = Comment.objects.filter(parent=OuterRef("pk")).alias(readable=readable)
+        deepest = Comment.objects.filter(pk__in=parents)
+        has_replies = deepest.filter(Exists(below.filter(readable=True)))
+        continued = set(has_replies.values_list("pk", flat=True))
 
     comments = []
     shown = {}  # top-level comment id -> replies shown under it
