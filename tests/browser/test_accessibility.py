@@ -176,14 +176,21 @@ def test_email_confirm_page_has_no_violations(page, reader):
 
 
 def test_more_replies_state_has_no_violations(page, open_thread):
-    """A thread longer than the budget: the page with "N more replies", and once it has
-    opened in place."""
+    """A thread longer than the budget: the page with "N more replies" and "Continue this
+    thread", once the reply's own replies have opened in place, and once the rest has."""
     top = CommentFactory(thread=open_thread, body="Who else saw the ferry?")
-    for number in range(1, 6):
+    replies = [
         CommentFactory(thread=open_thread, parent=top, body=f"Reply number {number}.")
+        for number in range(1, 6)
+    ]
+    CommentFactory(thread=open_thread, parent=replies[0], body="It was full.")
     page.goto(ARTICLE_URL)
-    more = page.get_by_role("link", name="2 more replies")
+    more = page.get_by_role("link", name="3 more replies")
     expect(more).to_be_visible()
+    assert_accessible(page)
+
+    page.get_by_role("link", name="Continue this thread").click()
+    expect(page.get_by_text("It was full.")).to_be_visible()
     assert_accessible(page)
 
     more.click()
