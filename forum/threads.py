@@ -256,24 +256,39 @@ def thread_page(
     )
     reader = user.pk if user.is_authenticated else None
     if number == ALL:
-        comments = visible
+        page.comments, page.times_zone = arranged(visible, reader, newest_first=newest_first)
+        return page
+    start = (number - 1) * page_size()
+    roots = _roots_in_order(visible, newest_first)[start : start + page_size()]
+    if budgeted:
+        page.comments, page.more, page.continued = budgeted_comments(
+            roots, user, own_pending=own_pending, expand=expand
+        )
     else:
-        start = (number - 1) * page_size()
-        roots = _roots_in_order(visible, newest_first)[start : start + page_size()]
-        if budgeted:
-            page.comments, page.more, page.continued = budgeted_comments(
-                roots, user, own_pending=own_pending, expand=expand
-            )
-            return page
         root_ids = list(roots.values_list("pk", flat=True))
-        # By id and root alone, so that every database finds them through those two
-        # indexes (SQLite, without statistics, would walk the thread by status); who
-        # may see each one is then decided below, as visible_to() does.
-        comments = Comment.objects.filter(Q(pk__in=root_ids) | Q(root__in=root_ids))
-    rows, page.times_zone = CommentRow.read(comments.order_by("created_at", "id"))
-    shown = [row for row in rows if CommentRow.visible_to(row, reader)]
-    page.comments = arrange(shown, newest_first=newest_first)
+        page.comments, page.times_zone = arranged(
+            whole_threads(root_ids), reader, newest_first=newest_first
+        )
     return page
+
+
+def whole_threads(root_ids: list[int]):
+    """The top-level comments ``root_ids`` and every reply under them, whoever may see
+    them: by id and root alone, so that every database finds them through those two
+    indexes (SQLite, without statistics, would walk the thread by status). ``arranged``
+    then keeps what the reader may see."""
+    return Comment.objects.filter(Q(pk__in=root_ids) | Q(root__in=root_ids))
+
+
+def arranged(
+    comments, reader: int | None, *, newest_first: bool = False
+) -> tuple[list[tuple[int, tuple]], tzinfo]:
+    """The comments of ``comments`` that the reader (a user id, None for a visitor) may
+    see, as ``(depth, row)`` pairs in reading order (``arrange``), in one query; and the
+    zone of their times."""
+    rows, times_zone = CommentRow.read(comments.order_by("created_at", "id"))
+    shown = [row for row in rows if CommentRow.visible_to(row, reader)]
+    return arrange(shown, newest_first=newest_first), times_zone
 
 
 def replies_budget() -> tuple[int, int]:
@@ -329,10 +344,7 @@ def budgeted_comments(
     for root in root_rows:
         root_id = root[CommentRow.PK]
         if root_id == expand:
-            rows, _ = CommentRow.read(
-                Comment.objects.filter(Q(pk=root_id) | Q(root=root_id)).order_by("created_at", "id")
-            )
-            comments += arrange([row for row in rows if CommentRow.visible_to(row, reader)])
+            comments += arranged(whole_threads([root_id]), reader)[0]
             continue
         first = len(comments)
         stack = [(root, 1)]  # depth first, the next one on top
@@ -418,12 +430,8 @@ def sub_thread(comment: Comment, user) -> tuple[list[tuple[int, tuple]], tzinfo]
 
     One query: the whole thread of its top-level comment, which says the depths too.
     """
-    root_id = comment.root_id or comment.pk
-    rows, times_zone = CommentRow.read(
-        Comment.objects.filter(Q(pk=root_id) | Q(root=root_id)).order_by("created_at", "id")
-    )
     reader = user.pk if user.is_authenticated else None
-    tree = arrange([row for row in rows if CommentRow.visible_to(row, reader)])
+    tree, times_zone = arranged(whole_threads([comment.root_id or comment.pk]), reader)
     for index, (depth, row) in enumerate(tree):
         if row[CommentRow.PK] == comment.pk:
             end = index + 1
