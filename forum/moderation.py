@@ -167,8 +167,14 @@ def is_moderator(user) -> bool:
 # The words matcher
 
 
+def visible_text(text: str) -> str:
+    """``text`` without format characters (zero-width spaces and joiners, soft hyphens,
+    direction marks), which change nothing a reader sees: "sp\u200bam" reads "spam"."""
+    return "".join(char for char in text if unicodedata.category(char) != "Cf")
+
+
 def normalise(text: str) -> str:
-    return unicodedata.normalize("NFKC", text).casefold()
+    return unicodedata.normalize("NFKC", visible_text(text)).casefold()
 
 
 def phrase_pattern(phrase: str) -> re.Pattern:
@@ -192,7 +198,8 @@ def count_links(html: str) -> int:
 
 
 def fold_whitespace(text: str) -> str:
-    return " ".join(text.split())
+    """What a comment reads as, for telling whether it was said before."""
+    return " ".join(visible_text(text).split())
 
 
 # The checks, in order. Each returns a Finding when it fires, None otherwise.

@@ -175,6 +175,16 @@ def test_duplicate_comment_is_refused_with_409(open_thread, trusted_reader):
     )
 
 
+@pytest.mark.parametrize("hidden", ["\u200b", "\u00ad", "\u2060", "\ufeff", "\u200d"])
+def test_characters_nobody_sees_do_not_make_a_comment_new(open_thread, trusted_reader, hidden):
+    CommentFactory(thread=open_thread, author=trusted_reader, body="Same words here")
+
+    verdict = review(trusted_reader, open_thread, body=f"Same wo{hidden}rds here{hidden}")
+
+    assert verdict.outcome == moderation.Outcome.REFUSE
+    assert verdict.deciding[0].status_code == 409
+
+
 @pytest.mark.parametrize("difference", ["other parent", "removed earlier", "other author"])
 def test_same_text_elsewhere_is_not_a_duplicate(open_thread, trusted_reader, difference):
     earlier = CommentFactory(thread=open_thread, author=trusted_reader, body="Same words")
@@ -206,6 +216,18 @@ def test_disallowed_word_marks_spam_with_the_word(open_thread, trusted_reader):
     assert comment.status == Comment.Status.SPAM
     assert comment.reason_code == ReasonCode.DISALLOWED_WORD
     assert comment.reason == "disallowed word: casino bonus"
+
+
+def test_a_word_split_by_characters_nobody_sees_is_still_found(open_thread, trusted_reader):
+    words(ModerationWord.Kind.DISALLOW, "casino bonus")
+
+    comment = services.post_comment(
+        thread=open_thread, author=trusted_reader, body="Best ca\u200bsino bo\u00adnus today"
+    )
+
+    assert comment.status == Comment.Status.SPAM
+    assert comment.reason == "disallowed word: casino bonus"
+    assert comment.body == "Best ca\u200bsino bo\u00adnus today"  # stored as written
 
 
 def test_moderation_word_holds_with_the_word(open_thread, trusted_reader):
