@@ -250,8 +250,9 @@ def setting_seen_by_server(env: dict, name: str) -> str:
 
 
 def choose_comment_to_approve(thread) -> int:
-    """A pending reply under one of the first page's top-level comments, so that it shows
-    on the page that readers hit once it is approved."""
+    """A pending reply that the first page will show once it is approved: a reply to one
+    of the page's top-level comments, among its first FORUM_REPLIES_PER_LEVEL replies (the
+    rest wait behind "N more replies")."""
     from django.conf import settings
 
     from forum.models import Comment
@@ -262,15 +263,18 @@ def choose_comment_to_approve(thread) -> int:
         .order_by("created_at", "id")
         .values_list("pk", flat=True)[: settings.FORUM_THREADS_PER_PAGE]
     )
-    comment = (
+    candidates = (
         Comment.objects.awaiting_moderation()
-        .filter(thread=thread, root__in=first_page_roots, parent__status="published")
+        .filter(thread=thread, parent__in=first_page_roots)
         .order_by("created_at", "id")
-        .first()
     )
-    if comment is None:
-        raise Failed("No pending reply on the first page to approve.")
-    return comment.pk
+    for comment in candidates:
+        shown_before = Comment.objects.published().filter(
+            parent=comment.parent_id, created_at__lte=comment.created_at
+        )
+        if shown_before.count() < settings.FORUM_REPLIES_PER_LEVEL:
+            return comment.pk
+    raise Failed("No pending reply that the first page would show to approve.")
 
 
 def approve_and_check(comment_id: int, page_url: str) -> dict:
