@@ -24,7 +24,7 @@ from django.utils import timezone, translation
 from django.utils.html import format_html, format_html_join
 from django.utils.timesince import timesince
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext, ngettext_lazy
+from django.utils.translation import ngettext, ngettext_lazy, pgettext_lazy
 
 from articles.models import Article
 
@@ -466,12 +466,12 @@ class CommentQueueFilter(admin.SimpleListFilter):
 
     def lookups(self, request, model_admin):
         return [
-            (self.PENDING, _("Pending")),
-            (self.REPORTED, _("Reported")),
-            (self.SPAM, _("Spam")),
-            (self.REMOVED, _("Removed")),
-            (self.RECENT, _("Recently published")),
-            (self.ALL, _("All")),
+            (self.PENDING, pgettext_lazy("comment queue", "Pending")),
+            (self.REPORTED, pgettext_lazy("comment queue", "Reported")),
+            (self.SPAM, pgettext_lazy("comment queue", "Spam")),
+            (self.REMOVED, pgettext_lazy("comment queue", "Removed")),
+            (self.RECENT, pgettext_lazy("comment queue", "Recently published")),
+            (self.ALL, pgettext_lazy("comment queue", "All")),
         ]
 
     def value(self):
@@ -895,14 +895,17 @@ class CommentAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("reason"), ordering="reason_code")
     def why(self, comment):
-        """The kind of reason in the moderator's language, then the reason as stored (in
-        English, when it happened) if it says more: "held word: …", "3 links"."""
+        """The kind of reason in the moderator's language, with what the stored reason (in
+        English, written when it happened) adds: "palabra retenida: ferry" for "held word:
+        ferry", "demasiados enlaces (3 links)" for "3 links"."""
         if comment.reason_code not in ReasonCode.values:
             return comment.reason or "—"
         kind = ReasonCode(comment.reason_code)
         with translation.override("en"):
-            says_more = comment.reason.lower() != str(kind.label).lower()
-        if comment.reason and says_more:
+            english = str(kind.label)
+        if comment.reason.lower().startswith(english.lower()):
+            return kind.label + comment.reason[len(english) :]
+        if comment.reason:
             return f"{kind.label} ({comment.reason})"
         return kind.label
 
@@ -1265,7 +1268,10 @@ class ReportStateFilter(admin.SimpleListFilter):
     parameter_name = "state"
 
     def lookups(self, request, model_admin):
-        return [("open", _("Open")), ("resolved", _("Resolved"))]
+        return [
+            ("open", pgettext_lazy("reports", "Open")),
+            ("resolved", pgettext_lazy("reports", "Resolved")),
+        ]
 
     def queryset(self, request, queryset):
         if self.value() == "open":

@@ -32,6 +32,7 @@ from django.http import (
     JsonResponse,
 )
 from django.urls import Resolver404, resolve, reverse
+from django.utils import translation
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.http import parse_etags, urlencode
 from django.views.decorators.csrf import csrf_exempt
@@ -181,7 +182,9 @@ def article_comments(request: HttpRequest, slug: str) -> HttpResponse:
         key = f"forum:api:comments:{tag}"
         body = cache.get(key) if settings.FORUM_SECTION_CACHE_SECONDS else None
         if body is None:
-            body = json_body(comments_page(thread, number=number, accepting=accepting))
+            # In the site's language whoever asks ("Anonymous"): one copy serves everyone.
+            with translation.override(settings.LANGUAGE_CODE):
+                body = json_body(comments_page(thread, number=number, accepting=accepting))
             if settings.FORUM_SECTION_CACHE_SECONDS:
                 cache.set(key, body, settings.FORUM_SECTION_CACHE_SECONDS)
         response = HttpResponse(body, content_type="application/json")

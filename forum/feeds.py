@@ -103,6 +103,7 @@ class CachedFeed(Feed):
                 cache.set(key, cached, self.cache_seconds())
         content_type, content, last_modified = cached
         response = HttpResponse(content, content_type=content_type)
+        response.headers["Content-Language"] = settings.LANGUAGE_CODE
         response.headers["Last-Modified"] = http_date(last_modified)
         # Feed readers poll with If-None-Match or If-Modified-Since: the key stands for
         # the content, so an unchanged feed costs them a 304 and no download.

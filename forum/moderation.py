@@ -167,14 +167,16 @@ def is_moderator(user) -> bool:
 # The words matcher
 
 
-def visible_text(text: str) -> str:
-    """``text`` without format characters (zero-width spaces and joiners, soft hyphens,
-    direction marks), which change nothing a reader sees: "sp\u200bam" reads "spam"."""
-    return "".join(char for char in text if unicodedata.category(char) != "Cf")
+def visible_text(text: str, instead: str = "") -> str:
+    """``text`` with its format characters (zero-width spaces and joiners, soft hyphens,
+    direction marks) taken out, or replaced by ``instead``. They draw no letter of
+    their own: "sp\u200bam" reads "spam"."""
+    return "".join(instead if unicodedata.category(char) == "Cf" else char for char in text)
 
 
-def normalise(text: str) -> str:
-    return unicodedata.normalize("NFKC", visible_text(text)).casefold()
+def normalise(text: str, format_characters: str = "") -> str:
+    text = visible_text(text, format_characters)
+    return unicodedata.normalize("NFKC", text).casefold()
 
 
 def phrase_pattern(phrase: str) -> re.Pattern:
@@ -184,10 +186,13 @@ def phrase_pattern(phrase: str) -> re.Pattern:
 
 
 def find_phrase(text: str, phrases: Iterable[str]) -> str | None:
-    """The first phrase that occurs in ``text`` as whole words, or None."""
-    normalised = normalise(text)
+    """The first phrase that occurs in ``text`` as whole words, or None. Format
+    characters are read both as nothing ("ca\u200bsino" is "casino") and as spaces
+    (Thai, Khmer, Lao and Burmese write a zero-width space between words)."""
+    readings = {normalise(text), normalise(text, " ")}
     for phrase in phrases:
-        if phrase.strip() and phrase_pattern(phrase).search(normalised):
+        pattern = phrase_pattern(phrase) if phrase.strip() else None
+        if pattern and any(pattern.search(reading) for reading in readings):
             return phrase
     return None
 

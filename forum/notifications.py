@@ -184,7 +184,8 @@ def notify_reply_published(comment: Comment) -> None:
     """Have the worker tell the thread's followers, and the author of the comment answered,
     that ``comment`` is published: one task, however many followers the thread has, so
     that posting costs the same few queries on any thread. The mails are written in the
-    language of the page the reply came from, as the rest of the request's answer."""
+    language of the request that published it: the replier's page, or the moderator's
+    when a held reply is approved."""
     announce_reply_task.enqueue(comment_id=comment.pk, language=translation.get_language())
 
 

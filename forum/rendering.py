@@ -237,23 +237,21 @@ class CommentItems:
         return '<div class="comment-actions small">' + " ".join(links) + "</div>"
 
     def more_replies(self, comment_id: int, count: int) -> str:
-        """The "N more replies" of a top-level comment: a link to its thread's own page,
-        which static/js/more-replies.js opens in place instead."""
+        """The "N more replies" of a top-level comment."""
         words = ngettext("%(count)d more reply", "%(count)d more replies", count) % {"count": count}
-        return (
-            f'<p class="comment-more"><a class="comment-more-link" '
-            f'href="{self.link("comment-replies", comment_id)}" data-comment-id="{comment_id}" '
-            f'data-fragment="{self.link("comment-replies-fragment", comment_id)}">{words}</a></p>'
-        )
+        return self.opener(comment_id, words, "comment-more")
 
     def continue_thread(self, comment_id: int) -> str:
-        """The "Continue this thread" of a reply at the deepest level the page shows:
-        a link to its own page, which static/js/more-replies.js opens in place too."""
+        """The "Continue this thread" of a reply at the deepest level the page shows."""
+        return self.opener(comment_id, self.words["continue"], "comment-more comment-continue")
+
+    def opener(self, comment_id: int, words: str, classes: str) -> str:
+        """A link to the replies of ``comment_id`` on their own page, which
+        static/js/more-replies.js opens in place instead (``data-fragment``)."""
         return (
-            f'<p class="comment-more comment-continue"><a class="comment-more-link" '
+            f'<p class="{classes}"><a class="comment-more-link" '
             f'href="{self.link("comment-replies", comment_id)}" data-comment-id="{comment_id}" '
-            f'data-fragment="{self.link("comment-replies-fragment", comment_id)}">'
-            f"{self.words['continue']}</a></p>"
+            f'data-fragment="{self.link("comment-replies-fragment", comment_id)}">{words}</a></p>'
         )
 
     def remember(self, row) -> None:

@@ -333,8 +333,7 @@ def budgeted_comments(
     if budget and levels and parents and 1 + levels < max_depth:
         # The deepest replies shown: which have a reply that the reader can read (each
         # looked up through the index on parent, stopping at the first one).
-        readable = Case(When(readable_by(user), then=True), default=False)
-        below = Comment.objects.filter(parent=OuterRef("pk")).alias(readable=readable)
+        below = Comment.objects.filter(parent=OuterRef("pk")).alias(readable=readable_case(user))
         deepest = Comment.objects.filter(pk__in=parents)
         has_replies = deepest.filter(Exists(below.filter(readable=True)))
         continued = set(has_replies.values_list("pk", flat=True))
@@ -369,20 +368,22 @@ def readable_by(user) -> Q:
     return readable & Q(deleted_at__isnull=True)
 
 
+def readable_case(user) -> Case:
+    """``readable_by`` as a CASE, which no database looks up in an index: so the comments
+    are found through another one (their parent's) rather than by walking the table by
+    status, as SQLite without statistics would."""
+    return Case(When(readable_by(user), then=True), default=False)
+
+
 def first_replies(parent_ids: list[int], user, budget: int):
     """The first ``budget`` replies the reader can read under each of ``parent_ids``,
-    oldest first.
-
-    Who may read them is tested inside a CASE, which no database looks up in an index:
-    so every one finds the replies through the index on their parent, rather than
-    walk the whole table by status (as SQLite, without statistics, would).
-    """
+    oldest first, found through the index on their parent (``readable_case``)."""
     place = Window(
         RowNumber(), partition_by=F("parent"), order_by=(F("created_at").asc(), F("id").asc())
     )
     return (
         Comment.objects.filter(parent__in=parent_ids)
-        .alias(readable=Case(When(readable_by(user), then=True), default=False))
+        .alias(readable=readable_case(user))
         .filter(readable=True)
         .annotate(place=place)
         .filter(place__lte=budget)

@@ -162,14 +162,17 @@ def test_queue_gives_each_reason_in_the_moderators_language_with_what_was_stored
 ):
     held(open_thread, reason_code=ReasonCode.HELD_WORD, reason="held word: ferry")
     held(open_thread, reason_code=ReasonCode.FIRST_COMMENT, reason="first comment")
+    held(open_thread, reason_code=ReasonCode.LINKS, reason="3 links")
 
     english = mod_client.get(QUEUE).content.decode()
     spanish = mod_client.get(QUEUE, headers={"accept-language": "es"}).content.decode()
 
-    assert '<td class="field-why">held word (held word: ferry)</td>' in english
+    assert '<td class="field-why">held word: ferry</td>' in english
     assert '<td class="field-why">first comment</td>' in english
-    assert '<td class="field-why">palabra retenida (held word: ferry)</td>' in spanish
+    assert '<td class="field-why">too many links (3 links)</td>' in english
+    assert '<td class="field-why">palabra retenida: ferry</td>' in spanish
     assert '<td class="field-why">primer comentario</td>' in spanish
+    assert '<td class="field-why">demasiados enlaces (3 links)</td>' in spanish
 
 
 def test_queue_rows_show_the_first_three_replies_and_open_reports(mod_client, open_thread):

@@ -436,3 +436,14 @@ def test_an_api_address_without_its_final_slash_is_redirected_to_it(client, open
     assert response.headers["Location"] == (
         f"/api/articles/{open_thread.article.slug}/comments/?page=1"
     )
+
+
+def test_the_api_speaks_the_sites_language_whoever_asks(client, open_thread):
+    CommentFactory(thread=open_thread, author=None, author_name="")
+
+    for language in ("es", "en"):
+        response = client.get(
+            comments_url(open_thread.article), headers={"accept-language": language}
+        )
+        [comment] = response.json()["comments"]
+        assert comment["author"] == "Anonymous"

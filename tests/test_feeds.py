@@ -279,6 +279,7 @@ def test_other_pages_link_the_site_feed(client, article):
 
 def test_feeds_speak_the_sites_language_whoever_asks(client, settings, article):
     spanish = client.get(article_feed_url(article), headers={"accept-language": "es"})
+    assert spanish.headers["Content-Language"] == "en"
     channel = ET.fromstring(spanish.content).find("channel")
     assert channel.findtext("title") == f"Comments on “{article.title}”"
     assert channel.findtext("language") == "en"

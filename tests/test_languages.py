@@ -412,7 +412,13 @@ def test_the_admin_speaks_spanish_in_every_label_of_ours(
         "articles/article/add/",
         f"articles/article/{article.pk}/change/",
     ]
-    data = stored_words()
+    data = sorted(stored_words(), key=len, reverse=True)
+
+    def words_of_ours(text: str) -> bool:
+        """Whether ``text`` has words left once stored data is taken out of it."""
+        for stored in data:
+            text = text.replace(stored, " ")
+        return re.search(r"[A-Za-z]{3}", text) is not None
 
     untranslated = {}
     for page in pages:
@@ -423,9 +429,8 @@ def test_the_admin_speaks_spanish_in_every_label_of_ours(
         same = {
             text
             for text in page_texts(english) & page_texts(in_spanish(client, url))
-            if re.search(r"[A-Za-z]{3}", text)
+            if words_of_ours(text)
             and not set(re.findall(r"[^\W\d_]+", text)) <= SAME_IN_SPANISH
-            and not any(word in text for word in data)
             and not text.startswith(OTHER_APPS)
             and "*****" not in text  # a password hash, masked
         }

@@ -230,6 +230,16 @@ def test_a_word_split_by_characters_nobody_sees_is_still_found(open_thread, trus
     assert comment.body == "Best ca\u200bsino bo\u00adnus today"  # stored as written
 
 
+def test_a_word_between_zero_width_spaces_is_found_as_in_thai(open_thread, trusted_reader):
+    words(ModerationWord.Kind.DISALLOW, "คาสิโน")  # "casino"
+
+    comment = services.post_comment(
+        thread=open_thread, author=trusted_reader, body="เล่น\u200bคาสิโน\u200bวันนี้"
+    )
+
+    assert comment.status == Comment.Status.SPAM
+
+
 def test_moderation_word_holds_with_the_word(open_thread, trusted_reader):
     words(ModerationWord.Kind.HOLD, "idiot")
 

@@ -156,12 +156,14 @@ def test_the_last_reply_of_a_thread_continues_before_its_more_replies(
 
 
 def test_at_the_deepest_level_the_page_can_show_nothing_continues(settings, client, open_thread):
-    settings.FORUM_MAX_THREAD_DEPTH = 2
     root = CommentFactory(thread=open_thread)
-    CommentFactory.create_batch(2, thread=open_thread, parent=root)
+    replies = CommentFactory.create_batch(2, thread=open_thread, parent=root)
+    CommentFactory(thread=open_thread, parent=replies[0])  # stored before the limit fell
+    settings.FORUM_MAX_THREAD_DEPTH = 2
 
     html = article_html(client, open_thread)
 
+    # The page shows replies at the limit's depth already: there is no deeper to go.
     assert "Continue this thread" not in html
 
 
