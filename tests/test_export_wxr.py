@@ -376,6 +376,21 @@ def test_comment_deleted_by_its_author_goes_to_wordpress_trash_with_our_status(
     assert "_forum_deleted_at" in exported["meta"]
 
 
+@pytest.mark.parametrize(
+    ("take_down", "before", "meta"),
+    [("remove", "published", "1"), ("mark_spam", "published", "1"), ("remove", "pending", "0")],
+)
+def test_a_comment_taken_down_says_where_wordpress_restores_it(
+    article, moderator, take_down, before, meta
+):
+    comment = CommentFactory(thread=article.thread, status=before)
+    getattr(services, take_down)(comment, by=moderator)
+    (exported,) = comments_of(item_of(export(), article.slug))
+
+    assert exported["comment_approved"] == ("trash" if take_down == "remove" else "spam")
+    assert exported["meta"]["_wp_trash_meta_status"] == meta
+
+
 # Round trips: our own export imported into an empty forum gives the same pages.
 #
 # What is compared is the page a reader gets (the story and the whole comment section,
@@ -639,3 +654,19 @@ def test_pingbacks_come_back_as_pingbacks_with_pingbacks_kept(tmp_path, article)
     call_command("import_wxr", str(path), "--with-pingbacks", stdout=io.StringIO())
 
     assert list(Comment.objects.values_list("kind", "body")) == [("pingback", "Linked.")]
+
+
+@pytest.mark.parametrize("take_down", ["remove", "mark_spam"])
+def test_a_comment_taken_down_is_restored_to_what_it_was_after_a_round_trip(
+    client, tmp_path, article, moderator, take_down
+):
+    comment = CommentFactory(thread=article.thread, body="Taken down, then wanted back.")
+    getattr(services, take_down)(comment, by=moderator)
+
+    export_then_import_into_an_empty_forum(tmp_path)
+
+    imported = Comment.objects.get(body="Taken down, then wanted back.")
+    services.restore(imported, by=UserFactory(is_staff=True, is_superuser=True))
+    imported.refresh_from_db()
+    assert imported.status == Comment.Status.PUBLISHED
+    assert "Taken down, then wanted back." in reader_page(client, article.slug)

@@ -349,6 +349,10 @@ def write_comment(out: WxrWriter, comment: Comment, *, zone: dt.tzinfo) -> None:
     if deleted:
         write_meta(out, "wp:commentmeta", "_forum_deleted_at", utc_iso(comment.deleted_at), 3)
         write_meta(out, "wp:commentmeta", "_forum_status", comment.status, 3)
+    elif comment.status_before_removal in (Comment.Status.PUBLISHED, Comment.Status.PENDING):
+        # A removed or spam comment: where WordPress's "Restore" or "Not spam" takes it.
+        before = COMMENT_APPROVED[comment.status_before_removal]
+        write_meta(out, "wp:commentmeta", "_wp_trash_meta_status", before, 3)
     if comment.edited_at is not None:
         write_meta(out, "wp:commentmeta", "_forum_edited_at", utc_iso(comment.edited_at), 3)
     out.close("wp:comment", 2)

@@ -57,6 +57,8 @@ class ImportedComment:
     edited_at: dt.datetime | None = None
     reason_code: str = ""
     reason: str = ""
+    # A removed or spam comment's status before: what restoring it gives back.
+    status_before_removal: str = ""
 
 
 TAG = re.compile(r"<[a-zA-Z/!?]")

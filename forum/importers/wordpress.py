@@ -41,6 +41,9 @@ COMMENT_STATUSES = {
     "trash": (Comment.Status.REMOVED, ReasonCode.OTHER, "in the trash on WordPress"),
     "post-trashed": (Comment.Status.REMOVED, ReasonCode.OTHER, "in the trash on WordPress"),
 }
+# What WordPress keeps of a comment it trashed or marked as spam (_wp_trash_meta_status):
+# its comment_approved before, to which "Restore" and "Not spam" take it back.
+TRASH_META_STATUS = {"1": Comment.Status.PUBLISHED, "0": Comment.Status.PENDING}
 # Each status's reason, for a status that comes as meta rather than as comment_approved.
 REASONS = {status: (code, reason) for status, code, reason in COMMENT_STATUSES.values()}
 COMMENT_KINDS = {
@@ -201,6 +204,10 @@ class Item:
                 pair.get("wp:meta_key", ""): pair.get("wp:meta_value", "").strip()
                 for pair in (text_of(child) for child in element.iter("wp:commentmeta"))
             }
+            status_before_removal = ""
+            if status in (Comment.Status.REMOVED, Comment.Status.SPAM):
+                before = meta.get("_wp_trash_meta_status", "")
+                status_before_removal = TRASH_META_STATUS.get(before, "")
             deleted_at = self.iso_time(meta.get("_forum_deleted_at"), what)
             if deleted_at:
                 # Deleted by its author on a forum like ours, whose export puts such a
@@ -228,6 +235,7 @@ class Item:
                 kind=kind,
                 deleted_at=deleted_at,
                 edited_at=self.iso_time(meta.get("_forum_edited_at"), what),
+                status_before_removal=status_before_removal,
             )
 
     def check_number(self, text: str, name: str, what: str = "") -> None:

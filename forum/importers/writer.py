@@ -193,6 +193,7 @@ class Writer:
                 parent_id, parent_root, _ = self.known[record.parent_source_id]
                 root_id = parent_root or parent_id
             published = record.status == Comment.Status.PUBLISHED
+            was_published = record.status_before_removal == Comment.Status.PUBLISHED
             body, body_html = comment_text(record.content)
             rows.append(
                 {
@@ -216,7 +217,8 @@ class Writer:
                     "created_at": record.created_at,
                     "edited_at": record.edited_at,
                     "deleted_at": record.deleted_at,
-                    "first_published_at": record.created_at if published else None,
+                    "status_before_removal": record.status_before_removal,
+                    "first_published_at": record.created_at if published or was_published else None,
                     "kind": record.kind,
                     "source_id": record.source_id,
                 }
