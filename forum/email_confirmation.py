@@ -130,7 +130,7 @@ def claim_imported_comments(user) -> int:
     no account has; returns how many. Anonymous Disqus posts stay as they are: nobody
     checked their address, so it proves nothing (nor do those whose anonymity is not
     known)."""
-    if not user.email:
+    if not user.email or not settings.FORUM_CLAIM_IMPORTED_COMMENTS:
         return 0
     claimable = Comment.objects.filter(
         author__isnull=True, author_anonymous=False, author_email__iexact=user.email

@@ -316,6 +316,11 @@ if _erase_comments not in _erase_spellings:
         f"FORUM_ERASE_COMMENTS must be 'anonymise' or 'remove', not {_erase_comments!r}."
     )
 FORUM_ERASE_COMMENTS = _erase_spellings[_erase_comments]
+# Whether imported comments go to the account that confirmed their author's address, at
+# import and when the address is confirmed later. Off where the old system never checked
+# the addresses its guests typed: then a stranger could confirm one and be handed those
+# words. Articles' bylines (the old site's own authors) are matched either way.
+FORUM_CLAIM_IMPORTED_COMMENTS = env_bool("FORUM_CLAIM_IMPORTED_COMMENTS", True)
 # How long a rendered comment list stays cached; 0 turns the cache off.
 FORUM_SECTION_CACHE_SECONDS = int(os.environ.get("FORUM_SECTION_CACHE_SECONDS", "3600"))
 # Other sites whose scripts may read the JSON API (CORS), e.g. "https://news.example.org";

@@ -242,6 +242,22 @@ def test_confirming_the_address_after_the_import_claims_the_archived_comment(squ
     assert comment("1").author == squatter
 
 
+def test_with_claiming_off_no_account_gets_archived_comments_now_or_later(
+    settings, squatter, ann, client
+):
+    settings.FORUM_CLAIM_IMPORTED_COMMENTS = False
+
+    run("wordpress-1.2.xml")
+
+    assert comment("1").author is None  # ann confirmed the address, yet gets nothing
+    assert comment("1").author_display_name == "Ann Archive"
+    token = email_confirmation.confirmation_token(squatter)
+    response = client.post(reverse("forum:confirm-email", args=[token]))
+    assert response.status_code == 200
+    assert "comment you wrote under this address" not in response.content.decode()
+    assert comment("1").author is None
+
+
 def test_staff_account_gets_the_archived_comments_of_its_address_unconfirmed(db):
     journalist = UserFactory(username="ann", email="ann@example.org", is_staff=True)
 
@@ -726,6 +742,15 @@ def test_article_writer_is_the_account_with_the_wordpress_authors_email(ann):
 
 
 def test_article_writer_is_a_staff_account_with_that_address_even_unconfirmed(ann):
+    editor = UserFactory(username="ed", email="editor@example.org", is_staff=True)
+
+    run("wordpress-1.2.xml")
+
+    assert Article.objects.get(slug="harbour-reopens").author == editor
+
+
+def test_with_claiming_off_bylines_still_go_to_their_accounts(settings, ann):
+    settings.FORUM_CLAIM_IMPORTED_COMMENTS = False
     editor = UserFactory(username="ed", email="editor@example.org", is_staff=True)
 
     run("wordpress-1.2.xml")

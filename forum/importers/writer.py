@@ -136,11 +136,12 @@ class Writer:
         self.remember(record.source_id for _, record in batch)
         fresh = [(thread, record) for thread, record in batch if record.source_id not in self.known]
         self.counts["comments already imported"] += len(batch) - len(fresh)
-        self.match_emails(
-            record.author_email.lower()
-            for _, record in fresh
-            if record.author_email and not record.anonymous
-        )
+        if settings.FORUM_CLAIM_IMPORTED_COMMENTS:
+            self.match_emails(
+                record.author_email.lower()
+                for _, record in fresh
+                if record.author_email and not record.anonymous
+            )
         # Parents stored before (an earlier import of an overlapping export).
         in_batch = {record.source_id for _, record in fresh}
         wanted = {
@@ -186,7 +187,8 @@ class Writer:
 
     def store(self, entries) -> None:
         rows = []
-        users = self.users_by_email
+        # Addresses matched for bylines are no comment's unless comments are claimed.
+        users = self.users_by_email if settings.FORUM_CLAIM_IMPORTED_COMMENTS else {}
         for thread_id, record in entries:
             parent_id = root_id = None
             if record.parent_source_id:
