@@ -28,12 +28,10 @@ from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
 from django.utils.translation import gettext
 
-from articles.models import Article
-
 from .exporters.wordpress import NOT_IN_XML
 from .links import absolute
 from .models import Comment, Thread
-from .threads import published_thread
+from .threads import on_published_articles, published_thread
 
 # How many comments a feed holds (WordPress: 10 posts per feed, by default).
 FEED_ITEMS = 20
@@ -58,8 +56,7 @@ def feed_comments():
     not checked: that would take a recursive query, for a rare case).
     """
     return (
-        Comment.objects.counted()
-        .filter(thread__article__in=Article.objects.published())
+        on_published_articles(Comment.objects.counted())
         .filter(Q(parent__isnull=True) | Q(parent__status=Comment.Status.PUBLISHED))
         .filter(Q(root__isnull=True) | Q(root__status=Comment.Status.PUBLISHED))
         .select_related("author", "thread__article")

@@ -40,7 +40,7 @@ from django.utils.safestring import SafeString, mark_safe
 from articles.models import Article
 
 from .models import Comment, SiteSettings, Thread
-from .threads import ALL, page_count, parse_page
+from .threads import ALL, page_count, parse_page, published_threads
 
 logger = logging.getLogger(__name__)
 
@@ -129,9 +129,8 @@ class CommentPageRedirectMiddleware:
         if number == ALL or number == 1:
             return None
         thread = (
-            Thread.objects.filter(
-                article__slug=view_kwargs.get("slug"), article__in=Article.objects.published()
-            )
+            published_threads()
+            .filter(article__slug=view_kwargs.get("slug"))
             .values("pk", "root_count")
             .first()
         )

@@ -182,17 +182,22 @@ def can_be_replied_to(depth: int, row, max_depth: int) -> bool:
     )
 
 
+def published_threads():
+    """The threads, with their article, whose article a visitor may see: not a draft,
+    not a story scheduled for later. What readers may not see, no reader action, feed
+    or API answer reaches either."""
+    return Thread.objects.select_related("article").filter(article__in=Article.objects.published())
+
+
+def on_published_articles(comments):
+    """``comments`` that are under articles a visitor may see (``published_threads``)."""
+    return comments.filter(thread__article__in=Article.objects.published())
+
+
 def published_thread(slug: str) -> Thread:
     """The thread under the published article ``slug``, with its article, in one query.
-
-    Raises ``Thread.DoesNotExist`` for a draft, a story scheduled for later or no story
-    at all: what readers may not see, feeds and the API do not show either.
-    """
-    return (
-        Thread.objects.select_related("article")
-        .filter(article__in=Article.objects.published())
-        .get(article__slug=slug)
-    )
+    Raises ``Thread.DoesNotExist`` for a draft, a story scheduled for later or no story."""
+    return published_threads().get(article__slug=slug)
 
 
 def page_size() -> int:

@@ -17,14 +17,12 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django.views.generic import CreateView
 
-from articles.models import Article
-
 from . import api, email_confirmation, moderation, notifications, services, throttling
 from .forms import CommentForm, EditCommentForm, ReportForm, SignUpForm
 from .middleware import defer_html
 from .models import Comment, Thread
 from .templatetags.forum_comments import sub_thread_html
-from .threads import page_count, page_of
+from .threads import on_published_articles, page_count, page_of, published_threads
 
 
 def _article_page(
@@ -37,16 +35,7 @@ def _article_page(
 
 def _published_thread(thread_id: int) -> Thread:
     """The thread, if its article is one a visitor may see (not a draft, not scheduled)."""
-    return get_object_or_404(
-        Thread.objects.select_related("article").filter(article__in=Article.objects.published()),
-        pk=thread_id,
-    )
-
-
-def _on_published_articles(comments):
-    """Only comments under articles a visitor may see: a draft or a story scheduled for
-    later is not found, whatever a reader does to a comment there."""
-    return comments.filter(thread__article__in=Article.objects.published())
+    return get_object_or_404(published_threads(), pk=thread_id)
 
 
 @login_required
@@ -111,7 +100,7 @@ def comment_permalink(request: HttpRequest, comment_id: int) -> HttpResponse:
 
 def _readable_comment(request: HttpRequest, comment_id: int) -> Comment:
     return get_object_or_404(
-        _on_published_articles(
+        on_published_articles(
             Comment.objects.visible_to(request.user).select_related("thread__article")
         ),
         pk=comment_id,
@@ -157,7 +146,7 @@ def comment_replies_fragment(request: HttpRequest, comment_id: int) -> HttpRespo
 
 def _own_comment(request: HttpRequest, comment_id: int) -> Comment:
     return get_object_or_404(
-        _on_published_articles(Comment.objects.select_related("thread__article")),
+        on_published_articles(Comment.objects.select_related("thread__article")),
         pk=comment_id,
         author=request.user,
         deleted_at__isnull=True,
@@ -214,7 +203,7 @@ def delete_comment(request: HttpRequest, comment_id: int) -> HttpResponse:
 @login_required
 def report_comment(request: HttpRequest, comment_id: int) -> HttpResponse:
     comment = get_object_or_404(
-        _on_published_articles(
+        on_published_articles(
             Comment.objects.published().select_related("thread__article", "author")
         ),
         pk=comment_id,
