@@ -30,6 +30,16 @@ from .models import (
 )
 from .threads import parents_within_limit
 
+# Ids in one IN (...) of a bulk statement: far below what any database refuses (SQLite
+# takes 32,766 parameters; older builds 999).
+BATCH = 500
+
+
+def batches(items: list, size: int = BATCH):
+    """``items`` in slices of ``size``."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
 
 class InvalidTransition(Exception):
     """The comment is not in a state that this moderation action applies to."""
@@ -103,12 +113,8 @@ def attach_deep_replies_at_the_limit(thread_ids) -> int:
     site that nests deeper). Returns how many moved; the caller recounts the threads."""
     thread_ids = sorted(thread_ids)
     parents = {}
-    for start in range(0, len(thread_ids), 500):
-        parents.update(
-            Comment.objects.filter(thread_id__in=thread_ids[start : start + 500]).values_list(
-                "pk", "parent_id"
-            )
-        )
+    for batch in batches(thread_ids):
+        parents.update(Comment.objects.filter(thread_id__in=batch).values_list("pk", "parent_id"))
     moved = parents_within_limit(parents, settings.FORUM_MAX_THREAD_DEPTH)
     by_new_parent = defaultdict(list)
     for pk, new_parent in moved.items():
@@ -116,10 +122,8 @@ def attach_deep_replies_at_the_limit(thread_ids) -> int:
     for new_parent, pks in by_new_parent.items():
         # At the top level (a limit of 1) a comment is its own thread's root.
         root = {} if new_parent is not None else {"root": None}
-        for start in range(0, len(pks), 500):
-            Comment.objects.filter(pk__in=pks[start : start + 500]).update(
-                parent=new_parent, **root
-            )
+        for batch in batches(pks):
+            Comment.objects.filter(pk__in=batch).update(parent=new_parent, **root)
     return len(moved)
 
 

@@ -34,7 +34,6 @@ from .base import ImportedArticle, ImportedComment, comment_text
 BATCH_SIZE = 2000
 PROGRESS_EVERY = 1000
 LISTED = 20  # orphans and problems listed by name; the rest are counted
-RECOUNT_BATCH = 500  # threads recounted by one statement
 ANALYZE_AFTER = 5000  # comments stored: enough to change how PostgreSQL should plan
 
 
@@ -279,8 +278,8 @@ class Writer:
         list(Thread.objects.select_for_update().filter(pk__in=touched).order_by("pk").values("pk"))
         if moved := services.attach_deep_replies_at_the_limit(touched):
             self.counts["attached at the depth limit"] += moved
-        for start in range(0, len(touched), RECOUNT_BATCH):
-            services.refresh_threads(touched[start : start + RECOUNT_BATCH], locked=True)
+        for batch in services.batches(touched):  # threads recounted by one statement
+            services.refresh_threads(batch, locked=True)
 
     def orphan(self, record: ImportedComment) -> None:
         """The comment's parent is missing: it starts a thread of its own, and is listed."""
