@@ -29,7 +29,7 @@ from django_tasks import task
 from .links import absolute
 from .mail import send_or_retry
 from .models import Comment, Thread
-from .notifications import _message
+from .notifications import mail_to
 from .services import after_commit
 
 SALT = "forum.email-confirmation"
@@ -88,7 +88,7 @@ def send_link_task(user_id: int, attempt: int = 1, language: str | None = None) 
     if user is None or not user.email:
         return "Nothing sent: the account is gone, inactive or without an address."
     with translation.override(language or settings.LANGUAGE_CODE):
-        message = _message(
+        message = mail_to(
             user,
             _("Confirm your email address"),
             "forum/email/confirm_email.txt",

@@ -98,7 +98,7 @@ def _send(messages: list[EmailMessage]) -> None:
         queue_mail(message)
 
 
-def _message(user, subject: str, template: str, context: dict, unsubscribe: str | None):
+def mail_to(user, subject: str, template: str, context: dict, unsubscribe: str | None):
     """A mail to ``user``; ``unsubscribe`` is None only for a mail they asked for (the
     link that confirms their address), which no setting turns off."""
     body = render_to_string(
@@ -168,7 +168,7 @@ def notify_moderators_of_queue() -> None:
     }
     _send(
         [
-            _message(
+            mail_to(
                 moderator,
                 gettext("Comments are waiting for moderation"),
                 "forum/email/moderation_queue.txt",
@@ -227,7 +227,7 @@ def _reply_messages(comment: Comment) -> list[EmailMessage]:
         "comment_url": absolute(reverse("forum:comment-permalink", args=[comment.pk])),
     }
     return [
-        _message(
+        mail_to(
             user,
             gettext("New reply on “%(title)s”") % {"title": article.title},
             "forum/email/reply_published.txt",
@@ -254,7 +254,7 @@ def notify_author_of_decision(comment: Comment) -> None:
     ) % {"title": article.title}
     _send(
         [
-            _message(
+            mail_to(
                 author,
                 subject,
                 "forum/email/decision.txt",
