@@ -1368,7 +1368,19 @@ class ModerationEventAdmin(ReadOnlyAdmin):
 # django-axes registers its lockouts (access attempts) and two logs. The settings keep no
 # log of successful log-ins (AXES_DISABLE_ACCESS_LOG) nor of every failure, so only the
 # lockouts are shown: moderators unlock a reader by deleting their attempt.
-import axes.admin  # noqa: E402, F401  (registers them first, whatever the order of apps)
-from axes.models import AccessFailureLog, AccessLog  # noqa: E402
+import axes.admin  # noqa: E402  (registers them first, whatever the order of apps)
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog  # noqa: E402
 
-admin.site.unregister([AccessLog, AccessFailureLog])
+admin.site.unregister([AccessLog, AccessFailureLog, AccessAttempt])
+
+
+@admin.register(AccessAttempt)
+class AccessAttemptAdmin(axes.admin.AccessAttemptAdmin):
+    """Axes' lockouts, where moderators lift one by deleting it: each lift goes to the
+    audit log, as every other moderator action does."""
+
+    def delete_model(self, request, obj):
+        services.lift_lockouts(AccessAttempt.objects.filter(pk=obj.pk), by=request.user)
+
+    def delete_queryset(self, request, queryset):
+        services.lift_lockouts(queryset, by=request.user)

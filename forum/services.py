@@ -544,6 +544,28 @@ def lift_restrictions(user, *, by, note: str = ""):
     )
 
 
+@transaction.atomic
+def lift_lockouts(attempts, *, by) -> int:
+    """Let the log-ins that django-axes locked out try again: delete their attempts
+    (``attempts``, a queryset of ``AccessAttempt``) and write each lift in the audit log,
+    with the account it names when there is one. Returns how many were lifted."""
+    lifted = list(attempts)
+    accounts = get_user_model().objects.filter(
+        username__in=[attempt.username for attempt in lifted if attempt.username]
+    )
+    by_name = {account.username: account for account in accounts}
+    for attempt in lifted:
+        who = attempt.username or "?"
+        log(
+            "lift lockout",
+            actor=by,
+            user=by_name.get(attempt.username),
+            reason=f"{who} from {attempt.ip_address or '?'}"[:500],
+        )
+    attempts.model.objects.filter(pk__in=[attempt.pk for attempt in lifted]).delete()
+    return len(lifted)
+
+
 # Moderators: threads and the site
 
 

@@ -18,6 +18,8 @@ from django.db.models import F
 from django.http import HttpRequest
 from django.urls import reverse
 
+from forum.models import ModerationEvent
+
 from .factories import UserFactory
 from .test_flood_across_processes import database_url
 
@@ -172,6 +174,34 @@ def test_moderator_sees_the_lockout_in_the_admin_and_lifts_it(client, reader, mo
     assert "reader" in attempts.content.decode()
     assert deleted.status_code == 302
     assert log_in(client, "reader").status_code == 302
+    # The lift is in the audit log, as every moderator action is.
+    [event] = ModerationEvent.objects.filter(action="lift lockout")
+    assert (event.actor, event.user, event.reason) == (moderator, reader, "reader from 127.0.0.1")
+
+
+def test_lifting_several_lockouts_at_once_logs_each(client, reader, moderator):
+    fail_to_log_in(client, "reader", 5)
+    fail_to_log_in(client, "nobody-by-this-name", 5)
+    client.force_login(moderator)
+
+    response = client.post(
+        reverse("admin:axes_accessattempt_changelist"),
+        {
+            "action": "delete_selected",
+            "_selected_action": list(AccessAttempt.objects.values_list("pk", flat=True)),
+            "post": "yes",
+        },
+        follow=True,
+    )
+
+    assert response.status_code == 200
+    assert not AccessAttempt.objects.exists()
+    lifted = ModerationEvent.objects.filter(action="lift lockout", actor=moderator)
+    assert sorted(event.reason for event in lifted) == [
+        "nobody-by-this-name from 127.0.0.1",
+        "reader from 127.0.0.1",
+    ]
+    assert {event.user for event in lifted} == {reader, None}
 
 
 def test_admin_index_says_when_nobody_is_locked_out(client, moderator):
