@@ -298,13 +298,19 @@ def unfollow_thread(thread: Thread, *, user) -> None:
 
 
 TAKEN_DOWN = {Comment.Status.SPAM, Comment.Status.REMOVED}
-# What a restored comment says of itself, by where it went back to.
-RESTORED_REASONS = {
+# What a comment a moderator moved says of itself, by where it went: taken down, or
+# restored to the queue or the page.
+MODERATOR_REASONS = {
     Comment.Status.PUBLISHED: ("", ""),
     Comment.Status.PENDING: ("", "restored by a moderator; waits for approval"),
     Comment.Status.SPAM: (ReasonCode.SPAM, "marked as spam by a moderator"),
     Comment.Status.REMOVED: (ReasonCode.OTHER, "removed by a moderator"),
 }
+
+
+def _lock_and_reread(comment: Comment, *fields: str) -> None:
+    list(Comment.objects.select_for_update().filter(pk=comment.pk).values_list("pk"))
+    comment.refresh_from_db(fields=list(fields))
 
 
 def _move(
@@ -317,11 +323,12 @@ def _move(
     reason_code: str = "",
     reason: str = "",
     taking_down: bool = False,
+    locked: bool = False,
 ) -> Comment:
-    # Read the comment afresh under a lock: two moderators deciding at once act one after
-    # the other, and the second finds the comment already moved.
-    list(Comment.objects.select_for_update().filter(pk=comment.pk).values_list("pk"))
-    comment.refresh_from_db(fields=["status", "deleted_at", "first_published_at"])
+    # Read the comment afresh under a lock (unless the caller just did): two moderators
+    # deciding at once act one after the other, and the second finds it already moved.
+    if not locked:
+        _lock_and_reread(comment, "status", "deleted_at", "first_published_at")
     if comment.status not in allowed_from or (
         comment.deleted_at is not None and to == Comment.Status.PUBLISHED
     ):
@@ -390,8 +397,8 @@ def mark_spam(comment: Comment, *, by) -> Comment:
         action="mark spam",
         allowed_from={Comment.Status.PENDING, Comment.Status.PUBLISHED, Comment.Status.REMOVED},
         to=Comment.Status.SPAM,
-        reason_code=ReasonCode.SPAM,
-        reason="marked as spam by a moderator",
+        reason_code=MODERATOR_REASONS[Comment.Status.SPAM][0],
+        reason=MODERATOR_REASONS[Comment.Status.SPAM][1],
         taking_down=True,
     )
 
@@ -407,8 +414,8 @@ def remove(comment: Comment, *, by) -> Comment:
         action="remove",
         allowed_from={Comment.Status.PENDING, Comment.Status.PUBLISHED, Comment.Status.SPAM},
         to=Comment.Status.REMOVED,
-        reason_code=ReasonCode.OTHER,
-        reason="removed by a moderator",
+        reason_code=MODERATOR_REASONS[Comment.Status.REMOVED][0],
+        reason=MODERATOR_REASONS[Comment.Status.REMOVED][1],
         taking_down=True,
     )
     if was_held and comment.deleted_at is None:
@@ -452,15 +459,12 @@ def restore(comment: Comment, *, by) -> Comment:
     (WordPress's "Restore" and "Not Spam"), so a comment never approved returns to the
     queue rather than onto the page. When that is not known (imported, or marked spam by
     the rules as it was posted) it waits for a moderator, as in WordPress."""
-    list(Comment.objects.select_for_update().filter(pk=comment.pk).values_list("pk"))
-    comment.refresh_from_db(
-        fields=["status", "status_before_removal", "deleted_at", "first_published_at"]
-    )
+    _lock_and_reread(comment, "status", "status_before_removal", "deleted_at", "first_published_at")
     if comment.deleted_at is not None:
         raise InvalidTransition(_("Its author deleted this comment: it cannot be restored."))
     back_to = comment.status_before_removal or Comment.Status.PENDING
     never_published = comment.first_published_at is None
-    reason_code, reason = RESTORED_REASONS[back_to]
+    reason_code, reason = MODERATOR_REASONS[back_to]
     _move(
         comment,
         by=by,
@@ -469,6 +473,7 @@ def restore(comment: Comment, *, by) -> Comment:
         to=back_to,
         reason_code=reason_code,
         reason=reason,
+        locked=True,
     )
     if never_published and comment.status == Comment.Status.PUBLISHED:
         _announce(comment)
