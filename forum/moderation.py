@@ -171,6 +171,8 @@ def visible_text(text: str, instead: str = "") -> str:
     """``text`` with its format characters (zero-width spaces and joiners, soft hyphens,
     direction marks) taken out, or replaced by ``instead``. They draw no letter of
     their own: "sp\u200bam" reads "spam"."""
+    if text.isascii():  # no ASCII character is a format character
+        return text
     return "".join(instead if unicodedata.category(char) == "Cf" else char for char in text)
 
 

@@ -194,8 +194,8 @@ def announce_reply_task(comment_id: int, language: str | None = None) -> str:
     """Queue a mail for each reader to tell of a published reply (``notify_reply_published``);
     nothing if the reply was taken down or deleted meanwhile."""
     comment = (
-        Comment.objects.published()
-        .filter(pk=comment_id, deleted_at__isnull=True)
+        Comment.objects.counted()
+        .filter(pk=comment_id)
         .select_related("thread__article", "author", "parent__author")
         .first()
     )

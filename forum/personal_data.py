@@ -235,6 +235,6 @@ def erase_user(user, *, by=None, comments: str | None = None) -> Erasure:
         ),
     )
     user.delete()
-    for thread_id in sorted(thread_ids):  # always in the same order, as locks are taken
-        services.refresh_thread(thread_id)
+    for batch in services.batches(sorted(thread_ids)):
+        services.refresh_threads(batch)
     return Erasure(username=username, mode=mode, comments=comment_count, threads=len(thread_ids))

@@ -85,18 +85,18 @@ def refresh_thread(thread_id: int, *, locked: bool = False) -> None:
     refresh_threads([thread_id], locked=locked)
 
 
+def lock_threads(thread_ids) -> None:
+    """Lock the threads' rows in id order, as every writer does, so none waits on another."""
+    list(Thread.objects.select_for_update().filter(pk__in=thread_ids).order_by("pk").values("pk"))
+
+
 @transaction.atomic
 def refresh_threads(thread_ids, *, locked: bool = False) -> None:
     """``refresh_thread`` for many threads in one statement (an import recounts every
     thread it touched so); the rows are locked in id order, as one by one would."""
     thread_ids = sorted(thread_ids)
     if not locked:
-        list(
-            Thread.objects.select_for_update()
-            .filter(pk__in=thread_ids)
-            .order_by("pk")
-            .values_list("pk")
-        )
+        lock_threads(thread_ids)
     roots = Comment.objects.published().filter(parent__isnull=True)
     Thread.objects.filter(pk__in=thread_ids).update(
         version=F("version") + 1,
@@ -565,7 +565,7 @@ def lift_lockouts(attempts, *, by) -> int:
             "lift lockout",
             actor=by,
             user=by_name.get(attempt.username),
-            reason=f"{who} from {attempt.ip_address or '?'}"[:500],
+            reason=f"{who} from {attempt.ip_address or '?'}",
         )
     attempts.model.objects.filter(pk__in=[attempt.pk for attempt in lifted]).delete()
     return len(lifted)

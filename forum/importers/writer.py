@@ -275,7 +275,7 @@ class Writer:
         # Every thread touched is locked at once (in id order, as refresh_thread would
         # one by one), then recounted, a few hundred a statement.
         touched = sorted(self.touched)
-        list(Thread.objects.select_for_update().filter(pk__in=touched).order_by("pk").values("pk"))
+        services.lock_threads(touched)
         if moved := services.attach_deep_replies_at_the_limit(touched):
             self.counts["attached at the depth limit"] += moved
         for batch in services.batches(touched):  # threads recounted by one statement
