@@ -128,6 +128,13 @@ class CommentItems:
             "edited": pgettext("comment", "edited"),
             "awaiting": _("Your comment is awaiting moderation."),
             "continue": _("Continue this thread"),
+            # Each comment's label, which screen readers announce.
+            "deleted reply to": _("Deleted reply to %(parent)s"),
+            "deleted reply": _("Deleted reply"),
+            "deleted comment": _("Deleted comment"),
+            "reply to": _("Reply to %(parent)s, by %(author)s"),
+            "reply by": _("Reply by %(author)s"),
+            "comment by": _("Comment by %(author)s"),
         }
         self.names = {}
         self.avatars = {}
@@ -281,9 +288,9 @@ class CommentItems:
         if row[CommentRow.IS_DELETED]:
             classes += " comment-deleted"
             if parent:
-                label = _("Deleted reply to %(parent)s") % {"parent": parent}
+                label = self.words["deleted reply to"] % {"parent": parent}
             else:
-                label = _("Deleted reply") if is_reply else _("Deleted comment")
+                label = self.words["deleted reply" if is_reply else "deleted comment"]
             inside = (
                 '<p class="comment-deleted-note text-muted fst-italic mb-0">'
                 f"{self.words['deleted']}</p>"
@@ -291,14 +298,11 @@ class CommentItems:
         else:
             author = self.shown[cid]
             if parent:
-                label = _("Reply to %(parent)s, by %(author)s") % {
-                    "parent": parent,
-                    "author": author,
-                }
+                label = self.words["reply to"] % {"parent": parent, "author": author}
             elif is_reply:
-                label = _("Reply by %(author)s") % {"author": author}
+                label = self.words["reply by"] % {"author": author}
             else:
-                label = _("Comment by %(author)s") % {"author": author}
+                label = self.words["comment by"] % {"author": author}
             edited = (
                 f'<span class="comment-edited text-muted">{self.words["edited"]}</span>'
                 if row[CommentRow.IS_EDITED]

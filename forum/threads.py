@@ -338,9 +338,9 @@ def budgeted_comments(
     if budget and levels and parents and 1 + levels < max_depth:
         # The deepest replies shown: which have a reply that the reader can read (each
         # looked up through the index on parent, stopping at the first one).
-        below = Comment.objects.filter(parent=OuterRef("pk")).alias(readable=readable_case(user))
+        answers = Comment.objects.filter(parent=OuterRef("pk")).alias(readable=readable_case(user))
         deepest = Comment.objects.filter(pk__in=parents)
-        has_replies = deepest.filter(Exists(below.filter(readable=True)))
+        has_replies = deepest.filter(Exists(answers.filter(readable=True)))
         continued = set(has_replies.values_list("pk", flat=True))
 
     comments = []

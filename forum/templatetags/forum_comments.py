@@ -162,7 +162,8 @@ def sub_thread_html(comment, user, *, replies_only: bool) -> tuple[bytes, str | 
     the same HTML, the key it is cached under, which also serves as its ETag. The reply
     links lead to the article page's form."""
     article = comment.thread.article
-    thread = thread_for(article, user)
+    # A visitor has nothing of their own to look up: the comment's thread will do.
+    thread = thread_for(article, user) if user.is_authenticated else comment.thread
     personal = is_personal(thread, user)
     accepting = moderation.accepts_comments(thread, SiteSettings.load())
     key = None
