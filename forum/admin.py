@@ -20,7 +20,7 @@ from django.db.models.functions import Coalesce
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.timesince import timesince
 from django.utils.translation import gettext_lazy as _
@@ -40,6 +40,7 @@ from .models import (
     SiteSettings,
     Thread,
     User,
+    english,
 )
 from .personal_data_admin import PersonalDataAdminMixin
 
@@ -901,11 +902,11 @@ class CommentAdmin(admin.ModelAdmin):
         if comment.reason_code not in ReasonCode.values:
             return comment.reason or "—"
         kind = ReasonCode(comment.reason_code)
-        with translation.override("en"):
-            english = str(kind.label)
-        if comment.reason.lower().startswith(english.lower()):
-            return kind.label + comment.reason[len(english) :]
-        if comment.reason:
+        stored = english(kind.label)
+        if comment.reason.lower().startswith(stored.lower()):
+            return kind.label + comment.reason[len(stored) :]
+        # Before labels were stored in English, some were stored in the page's language.
+        if comment.reason and comment.reason != str(kind.label):
             return f"{kind.label} ({comment.reason})"
         return kind.label
 

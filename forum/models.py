@@ -6,7 +6,7 @@ from django.core.cache import cache
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.text import Truncator
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -210,6 +210,14 @@ class CommentManager(models.Manager.from_queryset(CommentQuerySet)):
                 "dump without --natural-primary."
             )
         return self.get(pk=pk)
+
+
+def english(label) -> str:
+    """A translatable label (a choice's, say) as it is stored: in English whatever the
+    language of the request that stores it, as every stored sentence is (hold reasons,
+    the audit log); the pages translate the codes, not the stored words."""
+    with translation.override("en"):
+        return str(label)
 
 
 class ReasonCode(models.TextChoices):

@@ -40,6 +40,7 @@ from .models import (
     Report,
     Subscription,
     Thread,
+    english,
 )
 
 DELETED_USER = "[deleted user]"
@@ -194,7 +195,7 @@ def erase_user(user, *, by=None, comments: str | None = None) -> Erasure:
         theirs.filter(status=Comment.Status.PENDING).update(
             status=Comment.Status.REMOVED,
             reason_code=ReasonCode.AUTHOR_DELETED,
-            reason=ReasonCode.AUTHOR_DELETED.label,
+            reason=english(ReasonCode.AUTHOR_DELETED.label),
         )
         theirs.update(
             body="", body_html="", deleted_at=Coalesce(F("deleted_at"), Value(timezone.now()))

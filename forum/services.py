@@ -27,6 +27,7 @@ from .models import (
     SiteSettings,
     Subscription,
     Thread,
+    english,
 )
 from .threads import parents_within_limit
 
@@ -244,7 +245,7 @@ def delete_own_comment(comment: Comment, *, by) -> Comment:
         # Nothing is left for a moderator to decide: it leaves the queue.
         comment.status = Comment.Status.REMOVED
         comment.reason_code = ReasonCode.AUTHOR_DELETED
-        comment.reason = ReasonCode.AUTHOR_DELETED.label
+        comment.reason = english(ReasonCode.AUTHOR_DELETED.label)
     comment.save(update_fields=["deleted_at", "status", "reason_code", "reason"])
     refresh_thread(comment.thread_id)
     log("delete by author", actor=by, comment=comment, from_status=before, to_status=comment.status)
@@ -266,7 +267,7 @@ def report_comment(comment: Comment, *, reporter, reason: str, details: str = ""
             )
     except IntegrityError:
         raise AlreadyReported(_("You have already reported this comment.")) from None
-    log("report", actor=reporter, comment=comment, reason=report.get_reason_display())
+    log("report", actor=reporter, comment=comment, reason=english(report.get_reason_display()))
     open_reports = comment.reports.unresolved().count()
     if comment.status == Comment.Status.PUBLISHED and moderation.reports_hide_comment(open_reports):
         _move(
@@ -433,7 +434,7 @@ def reject(comment: Comment, *, by, reason_code: str) -> Comment:
         allowed_from={Comment.Status.PENDING, Comment.Status.PUBLISHED},
         to=Comment.Status.REMOVED,
         reason_code=reason_code,
-        reason=ReasonCode(reason_code).label,
+        reason=english(ReasonCode(reason_code).label),
         taking_down=True,
     )
     after_commit(lambda: notifications.notify_author_of_decision(comment))

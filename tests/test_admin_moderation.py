@@ -381,6 +381,26 @@ def test_reject_with_reason_removes_logs_and_mails_the_author(
     assert "Reason: off-topic" in mail.outbox[0].body
 
 
+def test_a_spanish_moderators_rejection_is_stored_in_english_and_shown_in_spanish(
+    mod_client, pending_comment
+):
+    mod_client.cookies["django_language"] = "es"
+    run_action(
+        mod_client,
+        QUEUE,
+        "reject_with_reason",
+        [pending_comment],
+        post="yes",
+        reason_code="off_topic",
+    )
+
+    pending_comment.refresh_from_db()
+    assert pending_comment.reason == "off-topic"  # stored words stay in one language
+    assert the_event(comment=pending_comment, action="reject").reason == "off-topic"
+    queue = mod_client.get(QUEUE + "?status=removed").content.decode()
+    assert '<td class="field-why">fuera de tema</td>' in queue
+
+
 def test_reject_without_a_reason_shows_the_form_again(mod_client, pending_comment):
     response = run_action(mod_client, QUEUE, "reject_with_reason", [pending_comment], post="yes")
 

@@ -17,7 +17,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.text import slugify
 
-from forum.models import Comment, ReasonCode
+from forum.models import Comment, ReasonCode, english
 
 from .base import (
     BadItem,
@@ -218,7 +218,7 @@ class Item:
                 reason_code, reason = REASONS[status]
                 if status == Comment.Status.REMOVED:
                     reason_code = ReasonCode.AUTHOR_DELETED
-                    reason = ReasonCode.AUTHOR_DELETED.label
+                    reason = english(ReasonCode.AUTHOR_DELETED.label)
             yield ImportedComment(
                 source_id=f"{self.key}:{comment_id}",
                 parent_source_id=f"{self.key}:{parent}" if parent not in ("", "0") else "",
