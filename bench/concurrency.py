@@ -50,7 +50,7 @@ from bench.environment import (
     setup_django,
     write_results,
 )
-from bench.load import Failed, Server
+from bench.load import Failed, Server, _stop_on_signal
 
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/8"
 REQUEST_TIMEOUT = 30  # seconds, for every request
@@ -738,12 +738,6 @@ def run(database_url: str, redis_url: str, size: Size, seed: int = 9) -> dict:
     )
     results["load_average"]["end"] = os.getloadavg()
     return results
-
-
-def _stop_on_signal(signum, frame):
-    # SIGTERM (make interrupted, a time limit) unwinds through the finally blocks, which
-    # stop gunicorn and drop the database.
-    raise SystemExit(128 + signum)
 
 
 def main(argv=None) -> int:
