@@ -43,7 +43,7 @@ COMMENT_STATUSES = {
 }
 # What WordPress keeps of a comment it trashed or marked as spam (_wp_trash_meta_status):
 # its comment_approved before, to which "Restore" and "Not spam" take it back.
-TRASH_META_STATUS = {"1": Comment.Status.PUBLISHED, "0": Comment.Status.PENDING}
+TRASH_META_STATUS = {approved: COMMENT_STATUSES[approved][0] for approved in ("1", "0")}
 # Each status's reason, for a status that comes as meta rather than as comment_approved.
 REASONS = {status: (code, reason) for status, code, reason in COMMENT_STATUSES.values()}
 COMMENT_KINDS = {
